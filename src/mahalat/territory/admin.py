@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from django.contrib import admin
+
+from mahalat.territory.models import Area, City, District, Neighborhood, NeighborhoodPhoto
+
+
+class BoundaryReadOnly(admin.ModelAdmin):
+    """Boundaries change only through the import command, which validates them and bumps the
+    locate index's version."""
+
+    readonly_fields = ("boundary",)
+    search_fields = ("name", "name_en", "slug")
+
+
+@admin.register(City)
+class CityAdmin(BoundaryReadOnly):
+    list_display = ("name", "name_en", "slug", "population", "is_demo")
+    readonly_fields = ("boundary", "boundaries_version")
+
+
+@admin.register(District)
+class DistrictAdmin(BoundaryReadOnly):
+    list_display = ("name", "name_en", "number", "city", "population")
+    list_filter = ("city",)
+    list_select_related = ("city",)
+
+
+@admin.register(Area)
+class AreaAdmin(BoundaryReadOnly):
+    list_display = ("name", "name_en", "number", "district", "population")
+    list_filter = ("city", "district")
+    list_select_related = ("district",)
+
+
+class PhotoInline(admin.TabularInline):
+    model = NeighborhoodPhoto
+    extra = 0
+
+
+@admin.register(Neighborhood)
+class NeighborhoodAdmin(BoundaryReadOnly):
+    list_display = ("name", "name_en", "slug", "area", "district", "population")
+    list_filter = ("city", "district")
+    list_select_related = ("area", "district")
+    readonly_fields = ("boundary", "search_key", "city", "district", "area")
+    inlines = [PhotoInline]

@@ -1,0 +1,150 @@
+"""City → District (منطقه) → Area (ناحیه) → Neighborhood (محله), with boundaries and identity profiles."""
+
+from __future__ import annotations
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from mahalat.territory.scope import Scope
+
+
+class TerritoryUnit(models.Model):
+    name = models.CharField(_("name (Persian)"), max_length=120)
+    name_en = models.CharField(_("name (English)"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    # GeoJSON geometry (Polygon or MultiPolygon, WGS84 lng/lat), validated on import.
+    boundary = models.JSONField(_("boundary"), null=True, blank=True)
+    population = models.PositiveIntegerField(_("population"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        return self.name_en if (get_language() or "fa").startswith("en") and self.name_en else self.name
+
+
+class City(TerritoryUnit):
+    # Bumped whenever any boundary in the city changes, so every process rebuilds its locate index.
+    boundaries_version = models.PositiveIntegerField(_("boundaries version"), default=0)
+    is_demo = models.BooleanField(_("demo data"), default=False)
+
+    class Meta:
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+        ordering = ["name"]
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(city_id=self.pk)
+
+
+class District(TerritoryUnit):
+    city = models.ForeignKey(City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="districts")
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["city_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["city", "number"], name="territory_district_number_unique"),
+        ]
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(city_id=self.city_id, district_id=self.pk)
+
+
+class Area(TerritoryUnit):
+    city = models.ForeignKey(City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="areas")
+    district = models.ForeignKey(
+        District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="areas"
+    )
+    number = models.PositiveSmallIntegerField(_("number"), validators=[MinValueValidator(1)])
+
+    class Meta:
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        ordering = ["district_id", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["district", "number"], name="territory_area_number_unique"),
+        ]
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(city_id=self.city_id, district_id=self.district_id, area_id=self.pk)
+
+
+class Neighborhood(TerritoryUnit):
+    city = models.ForeignKey(
+        City, verbose_name=_("city"), on_delete=models.PROTECT, related_name="neighborhoods"
+    )
+    district = models.ForeignKey(
+        District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="neighborhoods"
+    )
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="neighborhoods")
+
+    # Identity profile (هویت محله)
+    historical_name = models.CharField(_("historical name"), max_length=120, blank=True)
+    history = models.TextField(_("history"), blank=True)
+    landmarks = models.TextField(_("landmarks"), blank=True)
+    heritage = models.TextField(_("heritage"), blank=True)
+    notable_people = models.TextField(_("notable people"), blank=True)
+    crafts = models.TextField(_("local crafts"), blank=True)
+    annual_events = models.TextField(_("annual events"), blank=True)
+    search_key = models.CharField(_("search key"), max_length=300, blank=True, db_index=True)
+
+    PROFILE_FIELDS = (
+        "historical_name",
+        "history",
+        "landmarks",
+        "heritage",
+        "notable_people",
+        "crafts",
+        "annual_events",
+    )
+
+    class Meta:
+        verbose_name = _("neighborhood")
+        verbose_name_plural = _("neighborhoods")
+        ordering = ["area_id", "name"]
+        indexes = [
+            models.Index(fields=["city", "district"], name="territory_nbhd_city_dist_idx"),
+        ]
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(
+            city_id=self.city_id, district_id=self.district_id, area_id=self.area_id, neighborhood_id=self.pk
+        )
+
+    @property
+    def neighborhood_id(self) -> int | None:
+        """So events about a neighborhood are filed under it like events about anything inside it."""
+        return self.pk
+
+
+class NeighborhoodPhoto(models.Model):
+    neighborhood = models.ForeignKey(
+        Neighborhood, verbose_name=_("neighborhood"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("image"), upload_to="neighborhoods/%Y/%m/")
+    caption = models.CharField(_("caption"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("neighborhood photo")
+        verbose_name_plural = _("neighborhood photos")
+        ordering = ["neighborhood_id", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.caption or self.image.name

@@ -1,0 +1,23 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
+
+urlpatterns = [
+    path("", include("mahalat.portal.urls")),
+    path("accounts/", include("mahalat.accounts.urls")),
+    path("workspace/", include("mahalat.workspace.urls")),
+    path("", include("mahalat.api.urls")),
+    # One sign-in page for everyone (throttled, by mobile number), the admin's included.
+    path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+
+admin.site.site_header = _("Mahalat administration")
+admin.site.site_title = _("Mahalat")
+admin.site.index_title = _("Configuration and accounts")

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+
+from mahalat.workspace.selectors import workspaces_for
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    """The signed-in user's workspaces for the navigation bar (lazy: no query on pages that don't show it)."""
+    user = getattr(request, "user", None)
+
+    def _workspaces() -> list[Any]:
+        return workspaces_for(user=user) if user is not None and user.is_authenticated else []
+
+    return {"nav_workspaces": _workspaces}

@@ -1,0 +1,76 @@
+"""Each role's own workspace, and the few staff pages that exist so far. Thin: reads come from
+selectors, writes from services, permissions from accounts.rules."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from mahalat.accounts.forms import apply_service_errors
+from mahalat.accounts.rules import has_permission
+from mahalat.audit.selectors import events_visible_to
+from mahalat.territory.selectors import neighborhood_get
+from mahalat.territory.services import neighborhood_profile_update
+from mahalat.workspace import selectors
+from mahalat.workspace.forms import IdentityProfileForm
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Land on the broadest workspace the person has; the others are in the navigation."""
+    first = selectors.workspaces_for(user=request.user)[0]
+    return redirect("workspace:space", slug=first.slug)
+
+
+@login_required
+def space(request: HttpRequest, slug: str) -> HttpResponse:
+    spaces = {s.slug: s for s in selectors.workspaces_for(user=request.user)}
+    workspace = spaces.get(slug)
+    if workspace is None:
+        raise Http404(_("You have no such workspace."))
+    context = selectors.workspace_context(user=request.user, key=workspace.key)
+    return render(
+        request,
+        "workspace/space.html",
+        {"workspace": workspace, "current_workspace": workspace.key, **context},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def identity_profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    neighborhood = neighborhood_get(slug=slug)
+    if not has_permission(request.user, "territory.change_identity_profile", neighborhood):
+        raise PermissionDenied(_("Only the district and area staff of this neighborhood can edit its profile."))
+    initial = {name: getattr(neighborhood, name) for name in IdentityProfileForm.base_fields}
+    form = IdentityProfileForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        try:
+            if changed:
+                neighborhood_profile_update(actor=request.user, neighborhood=neighborhood, **changed)
+        except ValidationError as exc:
+            apply_service_errors(form, exc)
+        else:
+            messages.success(request, _("The identity profile of %(name)s was saved.") % {"name": neighborhood})
+            return redirect("workspace:identity-profile", slug=neighborhood.slug)
+    status = 400 if form.errors else 200
+    return render(
+        request, "workspace/identity_profile.html", {"neighborhood": neighborhood, "form": form}, status=status
+    )
+
+
+@login_required
+def audit_log(request: HttpRequest) -> HttpResponse:
+    events = events_visible_to(user=request.user)
+    if not events.query.is_empty():
+        page = Paginator(events, 50).get_page(request.GET.get("page"))
+    else:
+        raise PermissionDenied(_("You cannot read the audit log."))
+    return render(request, "workspace/audit_log.html", {"page": page})
