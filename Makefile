@@ -18,7 +18,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 migrate: install
-	@mkdir -p var
+	@mkdir -p var/static var/media
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate

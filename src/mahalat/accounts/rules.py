@@ -102,7 +102,7 @@ def is_owner(user: Any, obj: Any) -> bool:
 
 
 @rules.predicate
-def is_public(obj: Any) -> bool:
+def is_public(user: Any, obj: Any) -> bool:
     return bool(getattr(obj, "is_public", False))
 
 
@@ -155,8 +155,8 @@ for _name, _predicate in {**GOVERNANCE_PERMISSIONS, **DOMAIN_PERMISSIONS}.items(
 
 
 def has_permission(user: Any, perm: str, obj: Any = None) -> bool:
-    if not getattr(user, "is_active", True):
-        return False
+    if getattr(user, "is_authenticated", False) and not user.is_active:
+        return False  # a deactivated account keeps no power (anonymous visitors still read public things)
     return rules.has_perm(perm, user, obj)
 
 

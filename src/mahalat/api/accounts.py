@@ -1,8 +1,7 @@
-from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from mahalat.accounts.models import Role
 from mahalat.accounts.services import api_token_issue
@@ -24,14 +23,14 @@ def _client_ip(request: HttpRequest) -> str:
     auth=None,
     summary="Exchange a mobile number and password for a bearer token",
 )
-def issue_token(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, object]]:
+def issue_token(request: HttpRequest, payload: TokenIn) -> Status[dict[str, object]]:
     try:
         key, token = api_token_issue(
             phone=payload.phone, password=payload.password, client_ip=_client_ip(request), name=payload.name
         )
     except ValidationError as exc:
         raise NotAuthenticatedError(" ".join(exc.messages)) from exc
-    return 201, {"token": key, "expires_at": token.expires_at}
+    return Status(201, {"token": key, "expires_at": token.expires_at})
 
 
 @router.get("/me", response={200: MeOut, 401: ErrorOut}, auth=session_or_token, summary="Who is signed in")

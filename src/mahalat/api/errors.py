@@ -96,7 +96,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
         code = {401: ErrorCode.NOT_AUTHENTICATED, 403: ErrorCode.PERMISSION_DENIED, 404: ErrorCode.NOT_FOUND}.get(
             exc.status_code, ErrorCode.INVALID
         )
-        return respond(request, exc.status_code, error_body(code, str(exc.message)))
+        # ninja raises 400 for a body it cannot parse; its English text is replaced by ours.
+        message = _("The request body could not be read. Send valid JSON.") if exc.status_code == 400 else exc.message
+        return respond(request, exc.status_code, error_body(code, str(message)))
 
     @api.exception_handler(Exception)
     def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -1,4 +1,3 @@
-from __future__ import annotations
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
@@ -22,11 +21,6 @@ from mahalat.territory.models import Neighborhood
 router = Router(tags=["territory"])
 
 
-class Page(PageNumberPagination):
-    page_size = 50
-    max_page_size = 200
-
-
 class OutsideCity(DomainError):
     code = ErrorCode.OUTSIDE_CITY
     status = 404
@@ -48,25 +42,25 @@ class NeighborhoodFilter(Schema):
 
 
 @router.get("/cities", response=list[CityOut], summary="Cities")
-@paginate(Page)
+@paginate(PageNumberPagination)
 def list_cities(request: HttpRequest) -> object:
     return selectors.city_list()
 
 
 @router.get("/districts", response={200: list[DistrictOut], 404: ErrorOut}, summary="Districts")
-@paginate(Page)
+@paginate(PageNumberPagination)
 def list_districts(request: HttpRequest, filters: Query[DistrictFilter]) -> object:
     return selectors.district_list(city=filters.city)
 
 
 @router.get("/areas", response={200: list[AreaOut], 404: ErrorOut}, summary="Areas")
-@paginate(Page)
+@paginate(PageNumberPagination)
 def list_areas(request: HttpRequest, filters: Query[AreaFilter]) -> object:
     return selectors.area_list(city=filters.city, district=filters.district)
 
 
 @router.get("/neighborhoods", response={200: list[NeighborhoodOut], 404: ErrorOut}, summary="Neighborhoods")
-@paginate(Page)
+@paginate(PageNumberPagination)
 def list_neighborhoods(request: HttpRequest, filters: Query[NeighborhoodFilter]) -> object:
     return selectors.neighborhood_list(city=filters.city, district=filters.district, area=filters.area)
 

@@ -1,0 +1,230 @@
+"""The role × action × scope matrix: every named permission, every role, objects inside and outside
+each role's scope. Every later part of the product adds its permissions here.
+
+The expected cells are written out by hand, not derived from the rules under test.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.utils import timezone
+
+from mahalat.accounts.models import Role, ScopeKind
+from mahalat.accounts.rules import all_permission_names, has_permission
+from mahalat.accounts.services import role_assign
+from mahalat.territory.scope import Scope
+from tests.factories import (
+    AgencyFactory,
+    AreaFactory,
+    CityFactory,
+    DistrictFactory,
+    NeighborhoodFactory,
+    UserFactory,
+)
+
+ACTORS = [
+    "anonymous",
+    "citizen",
+    "council_member",
+    "council_chair",
+    "council_secretary",
+    "area_officer",
+    "district_officer",
+    "district_manager",
+    "agency_liaison",
+    "deputy",
+    "city_council",
+    "administrator",
+    "superuser",
+]
+
+TARGETS = [
+    "city_a",
+    "district_1",
+    "area_11",
+    "nbhd_111",
+    "nbhd_121",
+    "nbhd_211",
+    "nbhd_b",
+    "agency_1_item",
+    "agency_2_item",
+    "public_item",
+    "citizen_item",
+]
+
+# What each scope contains, written out: the targets inside it.
+CITY_A = {t for t in TARGETS if t != "nbhd_b"}
+DISTRICT_1 = {"district_1", "area_11", "nbhd_111", "nbhd_121", "agency_2_item"}
+AREA_11 = {"area_11", "nbhd_111", "agency_2_item"}
+NBHD_111 = {"nbhd_111", "agency_2_item"}
+AGENCY_1 = {"agency_1_item"}
+EVERYTHING = set(TARGETS)
+COUNCIL = {"council_member": NBHD_111, "council_chair": NBHD_111, "council_secretary": NBHD_111}
+DISTRICT_STAFF = {"district_officer": DISTRICT_1, "district_manager": DISTRICT_1}
+CITY_WIDE_READERS = {"deputy": CITY_A, "city_council": CITY_A, "administrator": CITY_A, "superuser": EVERYTHING}
+
+READ_INTERNAL = {
+    **CITY_WIDE_READERS,
+    **DISTRICT_STAFF,
+    "area_officer": AREA_11,
+    **COUNCIL,
+    "agency_liaison": AGENCY_1,
+}
+WRITE_OPERATION = {**DISTRICT_STAFF, "area_officer": AREA_11}
+CONFIGURE = {"administrator": CITY_A, "superuser": EVERYTHING}
+
+EXPECTED: dict[str, dict[str, set[str]]] = {
+    "governance.read_public": {
+        actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS
+    },
+    "governance.read_internal": READ_INTERNAL,
+    "governance.write_operation": WRITE_OPERATION,
+    "governance.approve_escalation": {"district_manager": DISTRICT_1},
+    "governance.write_policy": {"deputy": CITY_A},
+    "governance.act_for_agency": {"agency_liaison": AGENCY_1},
+    "governance.act_in_council": COUNCIL,
+    "governance.act_on_own": {"citizen": {"citizen_item"}},
+    "governance.configure": CONFIGURE,
+    "territory.view_territory": {actor: EVERYTHING for actor in ACTORS},
+    "territory.change_identity_profile": WRITE_OPERATION,
+    "territory.import_boundaries": CONFIGURE,
+    "accounts.assign_role": CONFIGURE,
+    "audit.view_event": {
+        "deputy": CITY_A,
+        "city_council": CITY_A,
+        "administrator": CITY_A,
+        "superuser": EVERYTHING,
+        **DISTRICT_STAFF,
+    },
+}
+
+
+@dataclass
+class World:
+    actors: dict[str, Any]
+    targets: dict[str, Any]
+
+
+def _item(scope: Scope, **attrs: Any) -> SimpleNamespace:
+    return SimpleNamespace(scope=scope, **attrs)
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    city_a = CityFactory(slug="city-a")
+    district_1 = DistrictFactory(city=city_a, number=1)
+    district_2 = DistrictFactory(city=city_a, number=2)
+    area_11 = AreaFactory(district=district_1, number=1)
+    area_12 = AreaFactory(district=district_1, number=2)
+    area_21 = AreaFactory(district=district_2, number=1)
+    nbhd_111 = NeighborhoodFactory(area=area_11)
+    nbhd_121 = NeighborhoodFactory(area=area_12)
+    nbhd_211 = NeighborhoodFactory(area=area_21)
+    nbhd_b = NeighborhoodFactory(area=AreaFactory(district=DistrictFactory(city=CityFactory(slug="city-b"))))
+    agency_1 = AgencyFactory(city=city_a)
+    agency_2 = AgencyFactory(city=city_a)
+
+    citizen = UserFactory()
+    actors: dict[str, Any] = {"anonymous": AnonymousUser(), "citizen": citizen}
+    scope_of_role = {
+        Role.COUNCIL_MEMBER: nbhd_111.slug,
+        Role.COUNCIL_CHAIR: nbhd_111.slug,
+        Role.COUNCIL_SECRETARY: nbhd_111.slug,
+        Role.AREA_OFFICER: area_11.slug,
+        Role.DISTRICT_OFFICER: district_1.slug,
+        Role.DISTRICT_MANAGER: district_1.slug,
+        Role.AGENCY_LIAISON: agency_1.slug,
+        Role.DEPUTY: city_a.slug,
+        Role.CITY_COUNCIL: city_a.slug,
+        Role.ADMINISTRATOR: city_a.slug,
+    }
+    kinds = {
+        Role.COUNCIL_MEMBER: ScopeKind.NEIGHBORHOOD,
+        Role.COUNCIL_CHAIR: ScopeKind.NEIGHBORHOOD,
+        Role.COUNCIL_SECRETARY: ScopeKind.NEIGHBORHOOD,
+        Role.AREA_OFFICER: ScopeKind.AREA,
+        Role.DISTRICT_OFFICER: ScopeKind.DISTRICT,
+        Role.DISTRICT_MANAGER: ScopeKind.DISTRICT,
+        Role.AGENCY_LIAISON: ScopeKind.AGENCY,
+        Role.DEPUTY: ScopeKind.CITY,
+        Role.CITY_COUNCIL: ScopeKind.CITY,
+        Role.ADMINISTRATOR: ScopeKind.CITY,
+    }
+    for role, ref in scope_of_role.items():
+        user = UserFactory()
+        role_assign(actor=None, user=user, role=role, scope_kind=kinds[role], scope_ref=ref)
+        actors[str(role)] = user
+    actors["superuser"] = UserFactory(is_superuser=True, is_staff=True)
+
+    targets = {
+        "city_a": city_a,
+        "district_1": district_1,
+        "area_11": area_11,
+        "nbhd_111": nbhd_111,
+        "nbhd_121": nbhd_121,
+        "nbhd_211": nbhd_211,
+        "nbhd_b": nbhd_b,
+        "agency_1_item": _item(Scope(city_id=city_a.pk, district_id=district_2.pk, area_id=area_21.pk,
+                                     neighborhood_id=nbhd_211.pk, agency_id=agency_1.pk)),
+        "agency_2_item": _item(Scope(city_id=city_a.pk, district_id=district_1.pk, area_id=area_11.pk,
+                                     neighborhood_id=nbhd_111.pk, agency_id=agency_2.pk)),
+        "public_item": _item(nbhd_211.scope, is_public=True, owner_id=None),
+        "citizen_item": _item(nbhd_211.scope, is_public=False, owner_id=citizen.pk),
+    }
+    return World(actors=actors, targets=targets)
+
+
+def test_matrix_covers_every_permission_and_role() -> None:
+    assert set(EXPECTED) == set(all_permission_names()), "add new permissions to the matrix"
+    roles_in_matrix = set(ACTORS)
+    assert {str(r) for r in Role} <= roles_in_matrix
+
+
+@pytest.mark.parametrize("perm", sorted(EXPECTED))
+def test_permission_matrix(world: World, perm: str) -> None:
+    mismatches = []
+    for actor_name in ACTORS:
+        allowed = EXPECTED[perm].get(actor_name, set())
+        for target_name in TARGETS:
+            got = has_permission(world.actors[actor_name], perm, world.targets[target_name])
+            if got != (target_name in allowed):
+                mismatches.append(f"{actor_name} × {target_name}: expected {not got}, got {got}")
+    assert not mismatches, f"{perm}:\n" + "\n".join(mismatches)
+
+
+def test_roles_outside_their_period_or_revoked_cover_nothing(db: None) -> None:
+    from mahalat.accounts.services import role_revoke
+
+    district = DistrictFactory()
+    nbhd = NeighborhoodFactory(area=AreaFactory(district=district))
+    now = timezone.now()
+    expired, future, revoked = UserFactory(), UserFactory(), UserFactory()
+    role_assign(actor=None, user=expired, role=Role.DISTRICT_OFFICER, scope_kind=ScopeKind.DISTRICT,
+                scope_ref=district.slug, valid_from=now - timedelta(days=30), valid_until=now - timedelta(days=1))
+    role_assign(actor=None, user=future, role=Role.DISTRICT_OFFICER, scope_kind=ScopeKind.DISTRICT,
+                scope_ref=district.slug, valid_from=now + timedelta(days=1))
+    assignment = role_assign(actor=None, user=revoked, role=Role.DISTRICT_OFFICER, scope_kind=ScopeKind.DISTRICT,
+                             scope_ref=district.slug)
+    assert has_permission(revoked, "governance.write_operation", nbhd)
+    role_revoke(actor=None, assignment=assignment)
+    revoked.refresh_from_db()
+    for user in (expired, future, revoked):
+        user = type(user).objects.get(pk=user.pk)  # a fresh object, as on the next request
+        assert not has_permission(user, "governance.write_operation", nbhd)
+        assert not has_permission(user, "governance.read_internal", nbhd)
+
+
+def test_inactive_user_holds_nothing(db: None) -> None:
+    district = DistrictFactory()
+    user = UserFactory()
+    role_assign(actor=None, user=user, role=Role.DISTRICT_MANAGER, scope_kind=ScopeKind.DISTRICT,
+                scope_ref=district.slug)
+    assert has_permission(user, "governance.approve_escalation", district)
+    user.is_active = False
+    assert not has_permission(user, "governance.approve_escalation", district)

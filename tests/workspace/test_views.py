@@ -1,0 +1,251 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client
+
+from mahalat.accounts.models import Role, ScopeKind
+from mahalat.accounts.services import role_assign
+from mahalat.audit.models import Event
+from mahalat.territory.models import Neighborhood
+from tests.factories import AgencyFactory, AreaFactory, CityFactory, DistrictFactory, NeighborhoodFactory, UserFactory
+
+PASSWORD = "a-Strong-pass-1405"
+
+
+@pytest.fixture
+def town(db: None) -> dict:
+    city = CityFactory(slug="town")
+    d1 = DistrictFactory(city=city, slug="town-d1", number=1)
+    d2 = DistrictFactory(city=city, slug="town-d2", number=2)
+    a11 = AreaFactory(district=d1, slug="town-d1-a1", number=1)
+    a21 = AreaFactory(district=d2, slug="town-d2-a1", number=1)
+    n1 = NeighborhoodFactory(area=a11, slug="n1", name="سرچشمه", name_en="Sarcheshmeh")
+    n2 = NeighborhoodFactory(area=a21, slug="n2", name="باغ‌بهشت", name_en="Bagh-e Behesht")
+    agency = AgencyFactory(city=city, slug="town-water")
+    return {"city": city, "d1": d1, "d2": d2, "a11": a11, "n1": n1, "n2": n2, "agency": agency}
+
+
+def make_user(role: str | None, kind: str | None = None, ref: str | None = None, **extra):
+    user = UserFactory(**extra)
+    if role:
+        role_assign(actor=None, user=user, role=role, scope_kind=kind, scope_ref=ref)
+    return user
+
+
+ROLE_SCOPES = {
+    Role.COUNCIL_MEMBER: (ScopeKind.NEIGHBORHOOD, "n1"),
+    Role.COUNCIL_CHAIR: (ScopeKind.NEIGHBORHOOD, "n1"),
+    Role.COUNCIL_SECRETARY: (ScopeKind.NEIGHBORHOOD, "n1"),
+    Role.AREA_OFFICER: (ScopeKind.AREA, "town-d1-a1"),
+    Role.DISTRICT_OFFICER: (ScopeKind.DISTRICT, "town-d1"),
+    Role.DISTRICT_MANAGER: (ScopeKind.DISTRICT, "town-d1"),
+    Role.AGENCY_LIAISON: (ScopeKind.AGENCY, "town-water"),
+    Role.DEPUTY: (ScopeKind.CITY, "town"),
+    Role.CITY_COUNCIL: (ScopeKind.CITY, "town"),
+    Role.ADMINISTRATOR: (ScopeKind.CITY, "town"),
+}
+
+
+def login(client: Client, user, password: str = PASSWORD):
+    return client.post("/accounts/login/", {"phone": user.phone_local, "password": password})
+
+
+@pytest.mark.parametrize("role", [*ROLE_SCOPES, None])
+def test_each_role_lands_on_its_own_workspace(town, role, django_assert_max_num_queries) -> None:
+    if role is None:
+        user = make_user(None)
+        expected = "/workspace/citizen/"
+    else:
+        user = make_user(role, *ROLE_SCOPES[role])
+        expected = f"/workspace/{role.replace('_', '-')}/"
+    client = Client()
+    response = login(client, user)
+    assert response.status_code == 302
+    response = client.get(response["Location"])
+    assert response.status_code == 302 and response["Location"] == expected
+    with django_assert_max_num_queries(14):
+        page = client.get(expected)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert '<html lang="fa" dir="rtl">' in html
+    assert "<h1" in html
+
+
+def test_workspace_queries_do_not_grow_with_the_city(town, django_assert_num_queries) -> None:
+    user = make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d1")
+    client = Client()
+    client.force_login(user)
+    client.get("/workspace/district-officer/")
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as small:
+        client.get("/workspace/district-officer/")
+    for i in range(40):
+        NeighborhoodFactory(area=AreaFactory(district=town["d1"], number=10 + i))
+    with CaptureQueriesContext(connection) as large:
+        assert client.get("/workspace/district-officer/").status_code == 200
+    assert len(large) == len(small)
+
+
+def test_someone_elses_workspace_is_404(town) -> None:
+    citizen = make_user(None)
+    client = Client()
+    client.force_login(citizen)
+    assert client.get("/workspace/deputy/").status_code == 404
+
+
+def test_workspace_needs_sign_in(town) -> None:
+    response = Client().get("/workspace/deputy/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_wrong_password_is_refused_with_a_message(town) -> None:
+    user = make_user(None)
+    client = Client()
+    response = client.post("/accounts/login/", {"phone": user.phone_local, "password": "nope"})
+    assert response.status_code == 400
+    assert "_auth_user_id" not in client.session
+
+
+def test_invalid_phone_on_the_login_form(town) -> None:
+    response = Client().post("/accounts/login/", {"phone": "12", "password": "x"})
+    assert response.status_code == 400
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_login_is_throttled(town) -> None:
+    user = make_user(None)
+    client = Client()
+    for _ in range(5):
+        client.post("/accounts/login/", {"phone": user.phone_local, "password": "nope"})
+    response = client.post("/accounts/login/", {"phone": user.phone_local, "password": PASSWORD})
+    assert response.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
+def test_login_next_is_kept_but_only_on_this_site(town) -> None:
+    user = make_user(None)
+    response = Client().post("/accounts/login/?next=/n/n1/", {"phone": user.phone_local, "password": PASSWORD})
+    assert response["Location"] == "/n/n1/"
+    response = Client().post(
+        "/accounts/login/?next=https://evil.example/", {"phone": user.phone_local, "password": PASSWORD}
+    )
+    assert response["Location"] == "/workspace/"
+
+
+def test_sms_code_login_journey(town, sms_outbox) -> None:
+    user = make_user(None)
+    client = Client()
+    response = client.post("/accounts/login/code/", {"phone": user.phone_local})
+    assert response.status_code == 200
+    code = re.search(r"\d{6}", sms_outbox[0].body).group(0)
+    response = client.post("/accounts/login/code/verify/", {"phone": user.phone, "code": "000000" if code != "000000" else "111111"})
+    assert response.status_code == 400
+    response = client.post("/accounts/login/code/verify/", {"phone": user.phone, "code": code})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
+def test_password_reset_journey(town, sms_outbox) -> None:
+    user = make_user(None)
+    client = Client()
+    client.post("/accounts/password-reset/", {"phone": user.phone_local})
+    code = re.search(r"\d{6}", sms_outbox[0].body).group(0)
+    response = client.post(
+        "/accounts/password-reset/complete/",
+        {"phone": user.phone, "code": code, "new_password1": "New-pass-1405!", "new_password2": "New-pass-1405!"},
+    )
+    assert response.status_code == 302
+    assert login(Client(), user, "New-pass-1405!").status_code == 302
+
+
+def test_signup_and_duplicate_signup(town) -> None:
+    data = {"full_name": "علی رضایی", "phone": "۰۹۱۲۵۵۵۱۲۳۴", "national_code": "", "password1": "Good-pass-1405x",
+            "password2": "Good-pass-1405x"}
+    client = Client()
+    assert client.post("/accounts/signup/", data).status_code == 302
+    response = Client().post("/accounts/signup/", data)
+    assert response.status_code == 400
+
+
+def test_logout_is_post_only(town) -> None:
+    user = make_user(None)
+    client = Client()
+    client.force_login(user)
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+PROFILE = {"historical_name": "محلهٔ چشمه", "history": "در دورهٔ قاجار…", "landmarks": "", "heritage": "",
+           "notable_people": "", "crafts": "گیوه‌دوزی", "annual_events": ""}
+
+
+@pytest.mark.parametrize(
+    ("role", "scope", "status"),
+    [
+        (Role.DISTRICT_OFFICER, "town-d1", 302),
+        (Role.DISTRICT_MANAGER, "town-d1", 302),
+        (Role.AREA_OFFICER, "town-d1-a1", 302),
+        (Role.DISTRICT_OFFICER, "town-d2", 403),
+        (Role.DEPUTY, "town", 403),
+        (Role.CITY_COUNCIL, "town", 403),
+        (Role.COUNCIL_CHAIR, "n1", 403),
+        (Role.AGENCY_LIAISON, "town-water", 403),
+        (None, None, 403),
+    ],
+)
+def test_identity_profile_edit_follows_the_governance_rules(town, role, scope, status) -> None:
+    user = make_user(role, ROLE_SCOPES[role][0], scope) if role else make_user(None)
+    client = Client()
+    client.force_login(user)
+    response = client.post("/workspace/neighborhoods/n1/profile/", PROFILE)
+    assert response.status_code == status
+    n1 = Neighborhood.objects.get(slug="n1")
+    events = Event.objects.filter(action="territory.neighborhood.profile_updated")
+    if status == 302:
+        assert n1.crafts == "گیوه‌دوزی" and n1.historical_name == "محلهٔ چشمه"
+        assert events.count() == 1 and events.get().actor == user
+    else:
+        assert n1.crafts == "" and not events.exists()
+
+
+def test_identity_profile_bad_input_changes_nothing(town) -> None:
+    user = make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d1")
+    client = Client()
+    client.force_login(user)
+    response = client.post("/workspace/neighborhoods/n1/profile/", {**PROFILE, "historical_name": "x" * 500})
+    assert response.status_code == 400
+    assert Neighborhood.objects.get(slug="n1").crafts == ""
+    assert not Event.objects.filter(action="territory.neighborhood.profile_updated").exists()
+
+
+def test_profile_text_is_normalized_and_searchable(town) -> None:
+    user = make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d1")
+    client = Client()
+    client.force_login(user)
+    client.post("/workspace/neighborhoods/n1/profile/", {**PROFILE, "historical_name": "كوي يوسف"})
+    n1 = Neighborhood.objects.get(slug="n1")
+    assert n1.historical_name == "کوی یوسف"
+    response = Client().get("/?q=کوی یوسف")
+    assert response.status_code == 302 and response["Location"] == "/n/n1/"
+
+
+def test_audit_log_page_is_scoped(town) -> None:
+    officer_d1 = make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d1")
+    officer_d2 = make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d2")
+    client = Client()
+    client.force_login(officer_d1)
+    client.post("/workspace/neighborhoods/n1/profile/", PROFILE)
+    page = client.get("/workspace/audit/")
+    assert page.status_code == 200 and "territory.neighborhood.profile_updated" in page.content.decode()
+    other = Client()
+    other.force_login(officer_d2)
+    page = other.get("/workspace/audit/")
+    assert "territory.neighborhood.profile_updated" not in page.content.decode()
+    citizen = Client()
+    citizen.force_login(make_user(None))
+    assert citizen.get("/workspace/audit/").status_code == 403
