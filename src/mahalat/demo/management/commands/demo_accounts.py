@@ -1,0 +1,63 @@
+"""``manage.py demo_accounts [--json]``: the demo accounts that exist, to sign in with.
+
+Without ``--json``: a table for a person starting the demo. With ``--json``: only a JSON list of
+objects with the keys role, phone, password, scope, scope_kind and full_name (``[]`` when the demo
+is not loaded), for scripts and browser tests.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from mahalat.demo.selectors import DemoAccountRow, demo_accounts_existing
+
+
+def _scope_text(row: DemoAccountRow) -> str:
+    if row.scope is None:
+        return "—"
+    return f"{row.scope_name} ({row.scope})"
+
+
+class Command(BaseCommand):
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        return _("List the demo accounts (role, mobile number, password, scope) that exist in the database.")
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help=_("Print only a JSON list, for scripts."))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        rows = demo_accounts_existing()
+        if options["json"]:
+            self.stdout.write(json.dumps([row.as_json() for row in rows], ensure_ascii=False, indent=2))
+            return
+        if not rows:
+            self.stdout.write(_("The demo city is not loaded, so there are no demo accounts."))
+            self.stdout.write(_("Load it with: manage.py load_demo_city"))
+            return
+        header = (_("Role"), _("Mobile number"), _("Password"), _("Scope"))
+        table = [header, *((row.label, row.phone, row.password, _scope_text(row)) for row in rows)]
+        # Plain padding: terminals do not reorder right-to-left text, so Persian cells stay legible.
+        widths = [max(len(r[i]) for r in table) for i in range(3)]
+
+        def line(cells: tuple[str, ...]) -> str:
+            return "  ".join(
+                [*(cell.ljust(width) for cell, width in zip(cells, widths, strict=False)), cells[3]]
+            )
+
+        self.stdout.write(
+            _("Demo accounts of the demo city Kuhsar; sign in with the mobile number and password:")
+        )
+        self.stdout.write("")
+        self.stdout.write(line(header))
+        self.stdout.write("  ".join("-" * w for w in [*widths, max(len(r[3]) for r in table)]))
+        for row in table[1:]:
+            self.stdout.write(line(row))
+        self.stdout.write("")
+        self.stdout.write(
+            _("These accounts and their password are public demo data; never use them in production.")
+        )

@@ -1,0 +1,78 @@
+"""``manage.py load_demo_city [--if-missing] [--no-progress]``: load the demo city «کوهسار (شهر نمایشی)».
+
+Safe to run again: it only adds what is missing. ``--if-missing`` returns at once (one query) when
+the demo city is already there, which is what ``make run`` wants on every start.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+
+from mahalat.demo.city import CITY_SLUG
+from mahalat.demo.services import demo_city_load
+from mahalat.territory.models import City
+
+
+class Command(BaseCommand):
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        # A property, so it is translated when asked for (argparse cannot take a lazy string).
+        return _(
+            "Load the demo city Kuhsar: its districts, areas, neighborhoods, agencies and demo accounts."
+        )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--if-missing",
+            action="store_true",
+            help=_("Do nothing if the demo city is already in the database."),
+        )
+        parser.add_argument("--no-progress", action="store_true", help=_("Do not show a progress bar."))
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if options["if_missing"] and City.objects.filter(slug=CITY_SLUG).exists():
+            self.stdout.write(
+                _("The demo city “%(slug)s” is already loaded; nothing to do.") % {"slug": CITY_SLUG}
+            )
+            return
+        try:
+            summary = demo_city_load(progress=not options["no_progress"])
+        except ValidationError as exc:
+            raise CommandError("\n".join(exc.messages)) from exc
+        self.stdout.write(
+            self.style.SUCCESS(
+                _(
+                    "Demo city “%(slug)s”: %(districts)s districts, %(areas)s areas, %(neighborhoods)s "
+                    "neighborhoods, %(agencies)s agencies, %(users)s demo users (%(seconds).1f s)."
+                )
+                % {
+                    "slug": summary.city_slug,
+                    "districts": summary.districts,
+                    "areas": summary.areas,
+                    "neighborhoods": summary.neighborhoods,
+                    "agencies": summary.agencies,
+                    "users": summary.users,
+                    "seconds": summary.seconds,
+                }
+            )
+        )
+        if summary.changed:
+            self.stdout.write(
+                _(
+                    "Created now: %(territory)s territory units, %(agencies)s agencies, %(users)s users, "
+                    "%(roles)s role assignments."
+                )
+                % {
+                    "territory": summary.territory_created,
+                    "agencies": summary.agencies_created,
+                    "users": summary.users_created,
+                    "roles": summary.assignments_created,
+                }
+            )
+        else:
+            self.stdout.write(_("Everything was already in place; nothing was changed."))
+        self.stdout.write(_("To see the demo accounts and their password: manage.py demo_accounts"))
