@@ -48,7 +48,9 @@ def test_phone_accepted_in_every_common_form(typed: str) -> None:
     assert normalize_phone(typed) == "+989121234567"
 
 
-@pytest.mark.parametrize("typed", ["", "12345", "02112345678", "+449121234567", "091212345678", "abc", "0812123456"])
+@pytest.mark.parametrize(
+    "typed", ["", "12345", "02112345678", "+449121234567", "091212345678", "abc", "0812123456"]
+)
 def test_invalid_phone_is_refused_with_a_translated_message(typed: str) -> None:
     with translation.override("fa"), pytest.raises(ValidationError) as exc:
         normalize_phone(typed)
@@ -90,7 +92,9 @@ def test_invalid_national_code(typed: str) -> None:
 
 
 def test_register_stores_normalized_and_audits(db: None) -> None:
-    user = user_register(phone="۰۹۱۲ ۱۲۳ ۴۵۶۷", password=PASSWORD, full_name=" مریم احمدی ", national_code="13542419")
+    user = user_register(
+        phone="۰۹۱۲ ۱۲۳ ۴۵۶۷", password=PASSWORD, full_name=" مریم احمدی ", national_code="13542419"
+    )
     assert user.phone == "+989121234567"
     assert user.national_code == "0013542419"
     assert user.full_name == "مریم احمدی"
@@ -140,7 +144,8 @@ def test_throttle_by_address_covers_other_numbers(db: None) -> None:
 def test_login_by_sms_code(db: None, sms_outbox: list) -> None:
     user = UserFactory(phone="+989122220000")
     otp_request(phone="09122220000", purpose="login")
-    assert len(sms_outbox) == 1 and sms_outbox[0].to == "+989122220000"
+    assert len(sms_outbox) == 1
+    assert sms_outbox[0].to == "+989122220000"
     code = re.search(r"\d{6}", sms_outbox[0].body).group(0)
     persian_code = code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     assert otp_verify(phone="09122220000", code=persian_code, purpose="login") == user
@@ -223,10 +228,15 @@ def test_role_assign_rejects_unknown_role_or_scope(district, role, scope_kind, s
 def test_role_assign_fills_the_ancestors_of_the_scope(db: None) -> None:
     nbhd = NeighborhoodFactory()
     user = UserFactory()
-    a = role_assign(actor=None, user=user, role=Role.COUNCIL_CHAIR, scope_kind=ScopeKind.NEIGHBORHOOD,
-                    scope_ref=nbhd.slug)
+    a = role_assign(
+        actor=None, user=user, role=Role.COUNCIL_CHAIR, scope_kind=ScopeKind.NEIGHBORHOOD, scope_ref=nbhd.slug
+    )
     assert (a.city_id, a.district_id, a.area_id, a.neighborhood_id) == (
-        nbhd.city_id, nbhd.district_id, nbhd.area_id, nbhd.pk)
+        nbhd.city_id,
+        nbhd.district_id,
+        nbhd.area_id,
+        nbhd.pk,
+    )
 
 
 def test_only_administrators_assign_roles(db: None) -> None:
@@ -235,28 +245,51 @@ def test_only_administrators_assign_roles(db: None) -> None:
     deputy, target = UserFactory(), UserFactory()
     role_assign(actor=None, user=deputy, role=Role.DEPUTY, scope_kind=ScopeKind.CITY, scope_ref=city.slug)
     with pytest.raises(PermissionDenied):
-        role_assign(actor=deputy, user=target, role=Role.DISTRICT_MANAGER, scope_kind=ScopeKind.DISTRICT,
-                    scope_ref=district.slug)
+        role_assign(
+            actor=deputy,
+            user=target,
+            role=Role.DISTRICT_MANAGER,
+            scope_kind=ScopeKind.DISTRICT,
+            scope_ref=district.slug,
+        )
     admin = UserFactory()
-    role_assign(actor=None, user=admin, role=Role.ADMINISTRATOR, scope_kind=ScopeKind.CITY, scope_ref=city.slug)
-    made = role_assign(actor=admin, user=target, role=Role.DISTRICT_MANAGER, scope_kind=ScopeKind.DISTRICT,
-                       scope_ref=district.slug)
+    role_assign(
+        actor=None, user=admin, role=Role.ADMINISTRATOR, scope_kind=ScopeKind.CITY, scope_ref=city.slug
+    )
+    made = role_assign(
+        actor=admin,
+        user=target,
+        role=Role.DISTRICT_MANAGER,
+        scope_kind=ScopeKind.DISTRICT,
+        scope_ref=district.slug,
+    )
     event = Event.objects.get(action="accounts.role.assigned", object_id=str(made.pk))
     assert event.actor == admin
     # An administrator of another city cannot.
     other_admin = UserFactory()
     other_city = CityFactory()
-    role_assign(actor=None, user=other_admin, role=Role.ADMINISTRATOR, scope_kind=ScopeKind.CITY,
-                scope_ref=other_city.slug)
+    role_assign(
+        actor=None,
+        user=other_admin,
+        role=Role.ADMINISTRATOR,
+        scope_kind=ScopeKind.CITY,
+        scope_ref=other_city.slug,
+    )
     with pytest.raises(PermissionDenied):
-        role_assign(actor=other_admin, user=target, role=Role.AREA_OFFICER, scope_kind=ScopeKind.AREA,
-                    scope_ref=AreaFactory(district=district).slug)
+        role_assign(
+            actor=other_admin,
+            user=target,
+            role=Role.AREA_OFFICER,
+            scope_kind=ScopeKind.AREA,
+            scope_ref=AreaFactory(district=district).slug,
+        )
 
 
 def test_api_tokens(db: None) -> None:
     user = UserFactory(phone="+989127770000")
     key, token = api_token_issue(phone="09127770000", password=PASSWORD, name="water agency system")
-    assert key.startswith("mht_") and token.key_hash != key
+    assert key.startswith("mht_")
+    assert token.key_hash != key
     assert api_token_user(key=key) == user
     assert api_token_user(key=key + "x") is None
     assert api_token_user(key="Bearer nonsense") is None

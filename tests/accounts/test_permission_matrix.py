@@ -67,7 +67,12 @@ AGENCY_1 = {"agency_1_item"}
 EVERYTHING = set(TARGETS)
 COUNCIL = {"council_member": NBHD_111, "council_chair": NBHD_111, "council_secretary": NBHD_111}
 DISTRICT_STAFF = {"district_officer": DISTRICT_1, "district_manager": DISTRICT_1}
-CITY_WIDE_READERS = {"deputy": CITY_A, "city_council": CITY_A, "administrator": CITY_A, "superuser": EVERYTHING}
+CITY_WIDE_READERS = {
+    "deputy": CITY_A,
+    "city_council": CITY_A,
+    "administrator": CITY_A,
+    "superuser": EVERYTHING,
+}
 
 READ_INTERNAL = {
     **CITY_WIDE_READERS,
@@ -80,9 +85,7 @@ WRITE_OPERATION = {**DISTRICT_STAFF, "area_officer": AREA_11}
 CONFIGURE = {"administrator": CITY_A, "superuser": EVERYTHING}
 
 EXPECTED: dict[str, dict[str, set[str]]] = {
-    "governance.read_public": {
-        actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS
-    },
+    "governance.read_public": {actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS},
     "governance.read_internal": READ_INTERNAL,
     "governance.write_operation": WRITE_OPERATION,
     "governance.approve_escalation": {"district_manager": DISTRICT_1},
@@ -91,7 +94,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "governance.act_in_council": COUNCIL,
     "governance.act_on_own": {"citizen": {"citizen_item"}},
     "governance.configure": CONFIGURE,
-    "territory.view_territory": {actor: EVERYTHING for actor in ACTORS},
+    "territory.view_territory": dict.fromkeys(ACTORS, EVERYTHING),
     "territory.change_identity_profile": WRITE_OPERATION,
     "territory.import_boundaries": CONFIGURE,
     "accounts.assign_role": CONFIGURE,
@@ -170,10 +173,24 @@ def world(db: None) -> World:
         "nbhd_121": nbhd_121,
         "nbhd_211": nbhd_211,
         "nbhd_b": nbhd_b,
-        "agency_1_item": _item(Scope(city_id=city_a.pk, district_id=district_2.pk, area_id=area_21.pk,
-                                     neighborhood_id=nbhd_211.pk, agency_id=agency_1.pk)),
-        "agency_2_item": _item(Scope(city_id=city_a.pk, district_id=district_1.pk, area_id=area_11.pk,
-                                     neighborhood_id=nbhd_111.pk, agency_id=agency_2.pk)),
+        "agency_1_item": _item(
+            Scope(
+                city_id=city_a.pk,
+                district_id=district_2.pk,
+                area_id=area_21.pk,
+                neighborhood_id=nbhd_211.pk,
+                agency_id=agency_1.pk,
+            )
+        ),
+        "agency_2_item": _item(
+            Scope(
+                city_id=city_a.pk,
+                district_id=district_1.pk,
+                area_id=area_11.pk,
+                neighborhood_id=nbhd_111.pk,
+                agency_id=agency_2.pk,
+            )
+        ),
         "public_item": _item(nbhd_211.scope, is_public=True, owner_id=None),
         "citizen_item": _item(nbhd_211.scope, is_public=False, owner_id=citizen.pk),
     }
@@ -205,12 +222,30 @@ def test_roles_outside_their_period_or_revoked_cover_nothing(db: None) -> None:
     nbhd = NeighborhoodFactory(area=AreaFactory(district=district))
     now = timezone.now()
     expired, future, revoked = UserFactory(), UserFactory(), UserFactory()
-    role_assign(actor=None, user=expired, role=Role.DISTRICT_OFFICER, scope_kind=ScopeKind.DISTRICT,
-                scope_ref=district.slug, valid_from=now - timedelta(days=30), valid_until=now - timedelta(days=1))
-    role_assign(actor=None, user=future, role=Role.DISTRICT_OFFICER, scope_kind=ScopeKind.DISTRICT,
-                scope_ref=district.slug, valid_from=now + timedelta(days=1))
-    assignment = role_assign(actor=None, user=revoked, role=Role.DISTRICT_OFFICER, scope_kind=ScopeKind.DISTRICT,
-                             scope_ref=district.slug)
+    role_assign(
+        actor=None,
+        user=expired,
+        role=Role.DISTRICT_OFFICER,
+        scope_kind=ScopeKind.DISTRICT,
+        scope_ref=district.slug,
+        valid_from=now - timedelta(days=30),
+        valid_until=now - timedelta(days=1),
+    )
+    role_assign(
+        actor=None,
+        user=future,
+        role=Role.DISTRICT_OFFICER,
+        scope_kind=ScopeKind.DISTRICT,
+        scope_ref=district.slug,
+        valid_from=now + timedelta(days=1),
+    )
+    assignment = role_assign(
+        actor=None,
+        user=revoked,
+        role=Role.DISTRICT_OFFICER,
+        scope_kind=ScopeKind.DISTRICT,
+        scope_ref=district.slug,
+    )
     assert has_permission(revoked, "governance.write_operation", nbhd)
     role_revoke(actor=None, assignment=assignment)
     revoked.refresh_from_db()
@@ -223,8 +258,13 @@ def test_roles_outside_their_period_or_revoked_cover_nothing(db: None) -> None:
 def test_inactive_user_holds_nothing(db: None) -> None:
     district = DistrictFactory()
     user = UserFactory()
-    role_assign(actor=None, user=user, role=Role.DISTRICT_MANAGER, scope_kind=ScopeKind.DISTRICT,
-                scope_ref=district.slug)
+    role_assign(
+        actor=None,
+        user=user,
+        role=Role.DISTRICT_MANAGER,
+        scope_kind=ScopeKind.DISTRICT,
+        scope_ref=district.slug,
+    )
     assert has_permission(user, "governance.approve_escalation", district)
     user.is_active = False
     assert not has_permission(user, "governance.approve_escalation", district)

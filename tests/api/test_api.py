@@ -8,7 +8,14 @@ from django.test import Client
 from mahalat.accounts.models import Role, ScopeKind
 from mahalat.accounts.services import role_assign
 from mahalat.territory.locate import invalidate_index
-from tests.factories import AreaFactory, CityFactory, DistrictFactory, NeighborhoodFactory, UserFactory, square
+from tests.factories import (
+    AreaFactory,
+    CityFactory,
+    DistrictFactory,
+    NeighborhoodFactory,
+    UserFactory,
+    square,
+)
 
 PASSWORD = "a-Strong-pass-1405"
 
@@ -19,9 +26,17 @@ def city(db: None):
     city = CityFactory(slug="testabad", name="تست‌آباد", name_en="Testabad")
     district = DistrictFactory(city=city, slug="d1", number=1)
     area = AreaFactory(district=district, slug="d1-a1", number=1)
-    west = NeighborhoodFactory(area=area, slug="west", name="غربی", name_en="West", boundary=square(51.0, 35.0),
-                               history="محله‌ای قدیمی")
-    east = NeighborhoodFactory(area=area, slug="east", name="شرقی", name_en="East", boundary=square(51.01, 35.0))
+    west = NeighborhoodFactory(
+        area=area,
+        slug="west",
+        name="غربی",
+        name_en="West",
+        boundary=square(51.0, 35.0),
+        history="محله‌ای قدیمی",
+    )
+    east = NeighborhoodFactory(
+        area=area, slug="east", name="شرقی", name_en="East", boundary=square(51.01, 35.0)
+    )
     invalidate_index()
     city.west, city.east = west, east
     return city
@@ -43,7 +58,8 @@ def test_children_filtered_by_parent(city) -> None:
     other = DistrictFactory(slug="elsewhere")
     AreaFactory(district=other)
     status, body = get_json(Client(), "/api/v1/territory/areas?district=d1")
-    assert status == 200 and [a["slug"] for a in body["items"]] == ["d1-a1"]
+    assert status == 200
+    assert [a["slug"] for a in body["items"]] == ["d1-a1"]
     assert body["items"][0]["district"] == {"slug": "d1", "name": "منطقه 1", "name_en": "District 1"}
     status, body = get_json(Client(), "/api/v1/territory/neighborhoods?area=d1-a1")
     assert {n["slug"] for n in body["items"]} == {"west", "east"}
@@ -52,7 +68,9 @@ def test_children_filtered_by_parent(city) -> None:
 
 
 def test_unknown_parent_is_a_404_in_the_error_format(city) -> None:
-    status, body = get_json(Client(), "/api/v1/territory/neighborhoods?district=nowhere", HTTP_ACCEPT_LANGUAGE="en")
+    status, body = get_json(
+        Client(), "/api/v1/territory/neighborhoods?district=nowhere", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert status == 404
     assert body["code"] == "not_found"
     assert "nowhere" in body["message"]
@@ -65,7 +83,9 @@ def test_neighborhood_list_query_count_does_not_grow(city, django_assert_max_num
         NeighborhoodFactory(area=area)
     with django_assert_max_num_queries(3):
         status, body = get_json(Client(), "/api/v1/territory/neighborhoods?page=1")
-    assert status == 200 and body["count"] == 62 and len(body["items"]) == 50
+    assert status == 200
+    assert body["count"] == 62
+    assert len(body["items"]) == 50
     status, body = get_json(Client(), "/api/v1/territory/neighborhoods?page=2")
     assert len(body["items"]) == 12
 
@@ -78,7 +98,8 @@ def test_neighborhood_detail_has_boundary_and_profile(city) -> None:
     assert body["profile"]["history"] == "محله‌ای قدیمی"
     assert body["area"]["slug"] == "d1-a1"
     status, body = get_json(Client(), "/api/v1/territory/neighborhoods/nope")
-    assert status == 404 and body["code"] == "not_found"
+    assert status == 404
+    assert body["code"] == "not_found"
 
 
 def test_locate_inside(city, django_assert_max_num_queries) -> None:
@@ -93,8 +114,10 @@ def test_locate_inside(city, django_assert_max_num_queries) -> None:
 
 
 def test_locate_on_a_shared_border_is_deterministic(city) -> None:
-    answers = {get_json(Client(), "/api/v1/territory/locate?lat=35.005&lng=51.01")[1]["neighborhood"]["slug"]
-               for _ in range(5)}
+    answers = {
+        get_json(Client(), "/api/v1/territory/locate?lat=35.005&lng=51.01")[1]["neighborhood"]["slug"]
+        for _ in range(5)
+    }
     lowest = min([city.west, city.east], key=lambda n: n.pk).slug
     assert answers == {lowest}
 
@@ -131,17 +154,24 @@ def test_locate_sees_new_boundaries_after_invalidation(city) -> None:
     type(city).objects.filter(pk=city.pk).update(boundaries_version=1)
     invalidate_index()
     status, body = get_json(Client(), "/api/v1/territory/locate?lat=35.005&lng=51.025")
-    assert status == 200 and body["neighborhood"]["slug"] == "far-east"
+    assert status == 200
+    assert body["neighborhood"]["slug"] == "far-east"
 
 
 def post_json(client: Client, url: str, data: object, **headers: str):
-    return client.post(url, data=json.dumps(data) if not isinstance(data, str) else data,
-                       content_type="application/json", **headers)
+    return client.post(
+        url,
+        data=json.dumps(data) if not isinstance(data, str) else data,
+        content_type="application/json",
+        **headers,
+    )
 
 
 def test_token_and_bearer_auth(city) -> None:
     user = UserFactory(phone="+989121230000")
-    role_assign(actor=None, user=user, role=Role.DISTRICT_MANAGER, scope_kind=ScopeKind.DISTRICT, scope_ref="d1")
+    role_assign(
+        actor=None, user=user, role=Role.DISTRICT_MANAGER, scope_kind=ScopeKind.DISTRICT, scope_ref="d1"
+    )
     response = post_json(Client(), "/api/v1/auth/token", {"phone": "۰۹۱۲۱۲۳۰۰۰۰", "password": PASSWORD})
     assert response.status_code == 201
     token = response.json()["token"]
@@ -156,7 +186,8 @@ def test_token_and_bearer_auth(city) -> None:
 
 def test_me_needs_authentication(city) -> None:
     status, body = get_json(Client(), "/api/v1/auth/me")
-    assert status == 401 and body["code"] == "not_authenticated"
+    assert status == 401
+    assert body["code"] == "not_authenticated"
     status, body = get_json(Client(), "/api/v1/auth/me", HTTP_AUTHORIZATION="Bearer mht_forged")
     assert status == 401
 
@@ -166,7 +197,8 @@ def test_session_auth_for_the_browser(city) -> None:
     client = Client()
     client.force_login(user)
     status, body = get_json(client, "/api/v1/auth/me")
-    assert status == 200 and body["id"] == user.pk
+    assert status == 200
+    assert body["id"] == user.pk
 
 
 @pytest.mark.parametrize(
@@ -185,7 +217,8 @@ def test_token_bad_input(city, payload, status: int, code: str) -> None:
     response = post_json(Client(), "/api/v1/auth/token", payload)
     assert response.status_code == status
     body = response.json()
-    assert body["code"] == code and body["message"]
+    assert body["code"] == code
+    assert body["message"]
 
 
 def test_token_endpoint_is_throttled(city) -> None:

@@ -17,7 +17,11 @@ def event(db: None) -> Event:
 
 def test_event_carries_scope_from_the_object(event: Event) -> None:
     nbhd = NeighborhoodFactory._meta.model.objects.get(pk=int(event.object_id))
-    assert (event.city_id, event.district_id, event.neighborhood_id) == (nbhd.city_id, nbhd.district_id, nbhd.pk)
+    assert (event.city_id, event.district_id, event.neighborhood_id) == (
+        nbhd.city_id,
+        nbhd.district_id,
+        nbhd.pk,
+    )
     assert event.object_type == "territory.neighborhood"
 
 
@@ -44,7 +48,9 @@ def test_the_database_refuses_deletes_on_postgresql(event: Event) -> None:
     if connection.vendor != "postgresql":
         # On SQLite deletes are refused by the model and queryset (test above); assert the trigger set.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'")
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'audit_event'"
+            )
             assert {row[0] for row in cursor.fetchall()} == {"audit_event_no_update"}
         return
     with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
@@ -69,10 +75,18 @@ def test_request_id_is_recorded_and_echoed(db: None) -> None:
     client = Client()
     response = client.post(
         "/accounts/signup/",
-        {"full_name": "سارا", "phone": "09129990000", "password1": "Good-pass-1405x", "password2": "Good-pass-1405x"},
+        {
+            "full_name": "سارا",
+            "phone": "09129990000",
+            "password1": "Good-pass-1405x",
+            "password2": "Good-pass-1405x",
+        },
         HTTP_X_REQUEST_ID="req-abcdef123456",
     )
     assert response.status_code == 302
     assert response["X-Request-ID"] == "req-abcdef123456"
     user = User.objects.get(phone="+989129990000")
-    assert Event.objects.get(action="accounts.user.registered", object_id=str(user.pk)).request_id == "req-abcdef123456"
+    assert (
+        Event.objects.get(action="accounts.user.registered", object_id=str(user.pk)).request_id
+        == "req-abcdef123456"
+    )

@@ -12,8 +12,14 @@ from tests.factories import AreaFactory, CityFactory, DistrictFactory, Neighborh
 def city(db: None):
     city = CityFactory(slug="c", name="شهر نمونه", name_en="Sample City", is_demo=True)
     area = AreaFactory(district=DistrictFactory(city=city, number=1), number=1)
-    NeighborhoodFactory(area=area, slug="sarcheshmeh", name="سرچشمه", name_en="Sarcheshmeh",
-                        search_key="سرچشمه sarcheshmeh", history="تاریخچهٔ محله")
+    NeighborhoodFactory(
+        area=area,
+        slug="sarcheshmeh",
+        name="سرچشمه",
+        name_en="Sarcheshmeh",
+        search_key="سرچشمه sarcheshmeh",
+        history="تاریخچهٔ محله",
+    )
     return city
 
 
@@ -34,7 +40,8 @@ def test_english_switch(city) -> None:
     assert response.status_code == 302
     html = client.get("/").content.decode()
     assert '<html lang="en" dir="ltr">' in html
-    assert "bootstrap.min.css" in html and "bootstrap.rtl.min.css" not in html
+    assert "bootstrap.min.css" in html
+    assert "bootstrap.rtl.min.css" not in html
     assert "Sarcheshmeh" in html
 
 
@@ -61,6 +68,7 @@ def test_neighborhood_page(city) -> None:
 def test_search_by_any_keyboard(city) -> None:
     # Arabic yeh/kaf and Latin in the query still find the neighborhood.
     response = Client().get("/", {"q": "sarcheshmeh"})
-    assert response.status_code == 302 and response["Location"] == "/n/sarcheshmeh/"
+    assert response.status_code == 302
+    assert response["Location"] == "/n/sarcheshmeh/"
     response = Client().get("/", {"q": "هیچ‌کجا"})
     assert response.status_code == 200

@@ -19,8 +19,12 @@ def test_every_string_in_the_code_is_translated_to_persian(tmp_path: Path) -> No
     """Run makemessages on a copy of the package and look for anything new or fuzzy."""
     copy = tmp_path / "mahalat"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("vendor", "__pycache__", "*.mo"))
-    env = {**os.environ, "PYTHONPATH": str(tmp_path), "DJANGO_SETTINGS_MODULE": "mahalat.settings",
-           "MAHALAT_ENV": "test"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "mahalat.settings",
+        "MAHALAT_ENV": "test",
+    }
     env.pop("DATABASE_URL", None)
     result = subprocess.run(
         [sys.executable, "-m", "django", "makemessages", "-l", "fa", "--no-location", "--no-obsolete"],

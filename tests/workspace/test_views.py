@@ -9,7 +9,14 @@ from mahalat.accounts.models import Role, ScopeKind
 from mahalat.accounts.services import role_assign
 from mahalat.audit.models import Event
 from mahalat.territory.models import Neighborhood
-from tests.factories import AgencyFactory, AreaFactory, CityFactory, DistrictFactory, NeighborhoodFactory, UserFactory
+from tests.factories import (
+    AgencyFactory,
+    AreaFactory,
+    CityFactory,
+    DistrictFactory,
+    NeighborhoodFactory,
+    UserFactory,
+)
 
 PASSWORD = "a-Strong-pass-1405"
 
@@ -64,7 +71,8 @@ def test_each_role_lands_on_its_own_workspace(town, role, django_assert_max_num_
     response = login(client, user)
     assert response.status_code == 302
     response = client.get(response["Location"])
-    assert response.status_code == 302 and response["Location"] == expected
+    assert response.status_code == 302
+    assert response["Location"] == expected
     with django_assert_max_num_queries(14):
         page = client.get(expected)
     assert page.status_code == 200
@@ -99,7 +107,8 @@ def test_someone_elses_workspace_is_404(town) -> None:
 
 def test_workspace_needs_sign_in(town) -> None:
     response = Client().get("/workspace/deputy/")
-    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_wrong_password_is_refused_with_a_message(town) -> None:
@@ -128,7 +137,9 @@ def test_login_is_throttled(town) -> None:
 
 def test_login_next_is_kept_but_only_on_this_site(town) -> None:
     user = make_user(None)
-    response = Client().post("/accounts/login/?next=/n/n1/", {"phone": user.phone_local, "password": PASSWORD})
+    response = Client().post(
+        "/accounts/login/?next=/n/n1/", {"phone": user.phone_local, "password": PASSWORD}
+    )
     assert response["Location"] == "/n/n1/"
     response = Client().post(
         "/accounts/login/?next=https://evil.example/", {"phone": user.phone_local, "password": PASSWORD}
@@ -142,7 +153,10 @@ def test_sms_code_login_journey(town, sms_outbox) -> None:
     response = client.post("/accounts/login/code/", {"phone": user.phone_local})
     assert response.status_code == 200
     code = re.search(r"\d{6}", sms_outbox[0].body).group(0)
-    response = client.post("/accounts/login/code/verify/", {"phone": user.phone, "code": "000000" if code != "000000" else "111111"})
+    response = client.post(
+        "/accounts/login/code/verify/",
+        {"phone": user.phone, "code": "000000" if code != "000000" else "111111"},
+    )
     assert response.status_code == 400
     response = client.post("/accounts/login/code/verify/", {"phone": user.phone, "code": code})
     assert response.status_code == 302
@@ -156,15 +170,25 @@ def test_password_reset_journey(town, sms_outbox) -> None:
     code = re.search(r"\d{6}", sms_outbox[0].body).group(0)
     response = client.post(
         "/accounts/password-reset/complete/",
-        {"phone": user.phone, "code": code, "new_password1": "New-pass-1405!", "new_password2": "New-pass-1405!"},
+        {
+            "phone": user.phone,
+            "code": code,
+            "new_password1": "New-pass-1405!",
+            "new_password2": "New-pass-1405!",
+        },
     )
     assert response.status_code == 302
     assert login(Client(), user, "New-pass-1405!").status_code == 302
 
 
 def test_signup_and_duplicate_signup(town) -> None:
-    data = {"full_name": "علی رضایی", "phone": "۰۹۱۲۵۵۵۱۲۳۴", "national_code": "", "password1": "Good-pass-1405x",
-            "password2": "Good-pass-1405x"}
+    data = {
+        "full_name": "علی رضایی",
+        "phone": "۰۹۱۲۵۵۵۱۲۳۴",
+        "national_code": "",
+        "password1": "Good-pass-1405x",
+        "password2": "Good-pass-1405x",
+    }
     client = Client()
     assert client.post("/accounts/signup/", data).status_code == 302
     response = Client().post("/accounts/signup/", data)
@@ -180,8 +204,15 @@ def test_logout_is_post_only(town) -> None:
     assert "_auth_user_id" not in client.session
 
 
-PROFILE = {"historical_name": "محلهٔ چشمه", "history": "در دورهٔ قاجار…", "landmarks": "", "heritage": "",
-           "notable_people": "", "crafts": "گیوه‌دوزی", "annual_events": ""}
+PROFILE = {
+    "historical_name": "محلهٔ چشمه",
+    "history": "در دورهٔ قاجار…",
+    "landmarks": "",
+    "heritage": "",
+    "notable_people": "",
+    "crafts": "گیوه‌دوزی",
+    "annual_events": "",
+}
 
 
 @pytest.mark.parametrize(
@@ -207,10 +238,13 @@ def test_identity_profile_edit_follows_the_governance_rules(town, role, scope, s
     n1 = Neighborhood.objects.get(slug="n1")
     events = Event.objects.filter(action="territory.neighborhood.profile_updated")
     if status == 302:
-        assert n1.crafts == "گیوه‌دوزی" and n1.historical_name == "محلهٔ چشمه"
-        assert events.count() == 1 and events.get().actor == user
+        assert n1.crafts == "گیوه‌دوزی"
+        assert n1.historical_name == "محلهٔ چشمه"
+        assert events.count() == 1
+        assert events.get().actor == user
     else:
-        assert n1.crafts == "" and not events.exists()
+        assert n1.crafts == ""
+        assert not events.exists()
 
 
 def test_identity_profile_bad_input_changes_nothing(town) -> None:
@@ -231,7 +265,8 @@ def test_profile_text_is_normalized_and_searchable(town) -> None:
     n1 = Neighborhood.objects.get(slug="n1")
     assert n1.historical_name == "کوی یوسف"
     response = Client().get("/?q=کوی یوسف")
-    assert response.status_code == 302 and response["Location"] == "/n/n1/"
+    assert response.status_code == 302
+    assert response["Location"] == "/n/n1/"
 
 
 def test_audit_log_page_is_scoped(town) -> None:
@@ -241,7 +276,8 @@ def test_audit_log_page_is_scoped(town) -> None:
     client.force_login(officer_d1)
     client.post("/workspace/neighborhoods/n1/profile/", PROFILE)
     page = client.get("/workspace/audit/")
-    assert page.status_code == 200 and "territory.neighborhood.profile_updated" in page.content.decode()
+    assert page.status_code == 200
+    assert "territory.neighborhood.profile_updated" in page.content.decode()
     other = Client()
     other.force_login(officer_d2)
     page = other.get("/workspace/audit/")

@@ -29,14 +29,24 @@ class UserAdmin(admin.ModelAdmin):
     list_filter = ("is_active", "is_staff", "is_superuser")
     search_fields = ("phone", "full_name", "national_code")
     readonly_fields = ("phone", "last_login", "date_joined", "password")
-    fields = ("phone", "full_name", "national_code", "email", "is_active", "is_staff", "is_superuser",
-              "password", "last_login", "date_joined")
+    fields = (
+        "phone",
+        "full_name",
+        "national_code",
+        "email",
+        "is_active",
+        "is_staff",
+        "is_superuser",
+        "password",
+        "last_login",
+        "date_joined",
+    )
     ordering = ("-date_joined",)
 
     def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> type[forms.ModelForm]:
         if obj is None:
             kwargs["form"] = UserAddForm
-            kwargs["fields"] = UserAddForm.Meta.fields + ("password",)
+            kwargs["fields"] = (*UserAddForm.Meta.fields, "password")
         return super().get_form(request, obj, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> tuple[str, ...]:
@@ -77,7 +87,9 @@ class RoleAssignmentForm(forms.ModelForm):
         data = super().clean()
         if data.get("role") and data.get("scope_kind") and data.get("scope_ref"):
             try:
-                services.resolve_scope(role=data["role"], scope_kind=data["scope_kind"], scope_ref=data["scope_ref"])
+                services.resolve_scope(
+                    role=data["role"], scope_kind=data["scope_kind"], scope_ref=data["scope_ref"]
+                )
             except ValidationError as exc:
                 for messages in exc.message_dict.values():
                     self.add_error("scope_ref", messages)
@@ -86,8 +98,19 @@ class RoleAssignmentForm(forms.ModelForm):
 
 @admin.register(RoleAssignment)
 class RoleAssignmentAdmin(admin.ModelAdmin):
-    list_display = ("user", "role", "scope_kind", "city", "district", "area", "neighborhood", "agency",
-                    "valid_from", "valid_until", "revoked_at")
+    list_display = (
+        "user",
+        "role",
+        "scope_kind",
+        "city",
+        "district",
+        "area",
+        "neighborhood",
+        "agency",
+        "valid_from",
+        "valid_until",
+        "revoked_at",
+    )
     list_filter = ("role", "scope_kind", "city")
     search_fields = ("user__phone", "user__full_name")
     list_select_related = ("user", "city", "district", "area", "neighborhood", "agency")
@@ -104,7 +127,9 @@ class RoleAssignmentAdmin(admin.ModelAdmin):
         kwargs["form"] = RoleAssignmentForm
         return super().get_form(request, obj, **kwargs)
 
-    def save_model(self, request: HttpRequest, obj: RoleAssignment, form: forms.ModelForm, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: RoleAssignment, form: forms.ModelForm, change: bool
+    ) -> None:
         created = services.role_assign(
             actor=request.user,
             user=form.cleaned_data["user"],

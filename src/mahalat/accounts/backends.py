@@ -14,7 +14,11 @@ class PhoneBackend(ModelBackend):
     """Password sign-in by mobile number typed in any common form."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> User | None:
         phone = username or kwargs.get("phone")
         if not phone or not password:

@@ -6,9 +6,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from mahalat.forms import StyledForm
-
 from mahalat.accounts.phone import normalize_national_code, normalize_phone
+from mahalat.forms import StyledForm
 
 
 class PhoneField(forms.CharField):
@@ -20,7 +19,12 @@ class PhoneField(forms.CharField):
         kwargs.setdefault(
             "widget",
             forms.TextInput(
-                attrs={"inputmode": "tel", "autocomplete": "tel", "dir": "ltr", "placeholder": "09xx xxx xxxx"}
+                attrs={
+                    "inputmode": "tel",
+                    "autocomplete": "tel",
+                    "dir": "ltr",
+                    "placeholder": "09xx xxx xxxx",
+                }
             ),
         )
         super().__init__(**kwargs)
@@ -33,7 +37,9 @@ class PhoneField(forms.CharField):
 class LoginForm(StyledForm):
     phone = PhoneField()
     password = forms.CharField(
-        label=_("Password"), max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+        label=_("Password"),
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
 
@@ -54,7 +60,9 @@ class CodeForm(StyledForm):
 
 class PasswordResetForm(CodeForm):
     new_password1 = forms.CharField(
-        label=_("New password"), max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("New password"),
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     new_password2 = forms.CharField(
         label=_("New password, again"),
@@ -70,8 +78,9 @@ class PasswordResetForm(CodeForm):
 
 
 class SignupForm(StyledForm):
-    full_name = forms.CharField(label=_("Full name"), max_length=150, widget=forms.TextInput(
-        attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label=_("Full name"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
     phone = PhoneField()
     national_code = forms.CharField(
         label=_("National code (optional)"),
@@ -80,10 +89,14 @@ class SignupForm(StyledForm):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr"}),
     )
     password1 = forms.CharField(
-        label=_("Password"), max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password"),
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     password2 = forms.CharField(
-        label=_("Password, again"), max_length=256, widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+        label=_("Password, again"),
+        max_length=256,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
 
     def clean_national_code(self) -> str | None:

@@ -107,30 +107,53 @@ DISTRICT_ROLES = frozenset({Role.DISTRICT_OFFICER, Role.DISTRICT_MANAGER})
 class RoleAssignmentQuerySet(models.QuerySet["RoleAssignment"]):
     def active(self, at: Any | None = None) -> RoleAssignmentQuerySet:
         at = at or timezone.now()
-        return self.filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at), valid_from__lte=at, revoked_at=None)
+        return self.filter(
+            Q(valid_until__isnull=True) | Q(valid_until__gt=at), valid_from__lte=at, revoked_at=None
+        )
 
 
 class RoleAssignment(models.Model):
     """A role held over one scope for a period. The ancestors of the scope are stored too, so that
     "does this role cover that object" is a comparison of ids, never a walk up the tree."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="assignments"
+    )
     role = models.CharField(_("role"), max_length=32, choices=Role.choices)
     scope_kind = models.CharField(_("scope kind"), max_length=16, choices=ScopeKind.choices)
-    city = models.ForeignKey("territory.City", verbose_name=_("city"), on_delete=models.PROTECT, related_name="+")
+    city = models.ForeignKey(
+        "territory.City", verbose_name=_("city"), on_delete=models.PROTECT, related_name="+"
+    )
     district = models.ForeignKey(
-        "territory.District", verbose_name=_("district"), on_delete=models.PROTECT, null=True, blank=True,
+        "territory.District",
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     area = models.ForeignKey(
-        "territory.Area", verbose_name=_("area"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "territory.Area",
+        verbose_name=_("area"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     neighborhood = models.ForeignKey(
-        "territory.Neighborhood", verbose_name=_("neighborhood"), on_delete=models.PROTECT, null=True,
-        blank=True, related_name="+",
+        "territory.Neighborhood",
+        verbose_name=_("neighborhood"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     agency = models.ForeignKey(
-        "referrals.Agency", verbose_name=_("agency"), on_delete=models.PROTECT, null=True, blank=True,
+        "referrals.Agency",
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     valid_from = models.DateTimeField(_("valid from"), default=timezone.now)
@@ -150,14 +173,34 @@ class RoleAssignment(models.Model):
                 name="accounts_assignment_scope_shape",
                 condition=(
                     Q(scope_kind=ScopeKind.CITY, district=None, area=None, neighborhood=None, agency=None)
-                    | Q(scope_kind=ScopeKind.DISTRICT, district__isnull=False, area=None, neighborhood=None,
-                        agency=None)
-                    | Q(scope_kind=ScopeKind.AREA, district__isnull=False, area__isnull=False, neighborhood=None,
-                        agency=None)
-                    | Q(scope_kind=ScopeKind.NEIGHBORHOOD, district__isnull=False, area__isnull=False,
-                        neighborhood__isnull=False, agency=None)
-                    | Q(scope_kind=ScopeKind.AGENCY, district=None, area=None, neighborhood=None,
-                        agency__isnull=False)
+                    | Q(
+                        scope_kind=ScopeKind.DISTRICT,
+                        district__isnull=False,
+                        area=None,
+                        neighborhood=None,
+                        agency=None,
+                    )
+                    | Q(
+                        scope_kind=ScopeKind.AREA,
+                        district__isnull=False,
+                        area__isnull=False,
+                        neighborhood=None,
+                        agency=None,
+                    )
+                    | Q(
+                        scope_kind=ScopeKind.NEIGHBORHOOD,
+                        district__isnull=False,
+                        area__isnull=False,
+                        neighborhood__isnull=False,
+                        agency=None,
+                    )
+                    | Q(
+                        scope_kind=ScopeKind.AGENCY,
+                        district=None,
+                        area=None,
+                        neighborhood=None,
+                        agency__isnull=False,
+                    )
                 ),
             ),
             models.CheckConstraint(
@@ -201,7 +244,9 @@ class RoleAssignment(models.Model):
 class ApiToken(models.Model):
     """A bearer token for machine clients. Only a hash is stored; the token is shown once."""
 
-    user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens")
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     prefix = models.CharField(_("prefix"), max_length=8)
     name = models.CharField(_("name"), max_length=100, blank=True)

@@ -58,8 +58,12 @@ def held_roles(user: Any) -> tuple[HeldRole, ...]:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    rows = RoleAssignment.objects.active().filter(user_id=user.pk).values_list(
-        "role", "scope_kind", "city_id", "district_id", "area_id", "neighborhood_id", "agency_id"
+    rows = (
+        RoleAssignment.objects.active()
+        .filter(user_id=user.pk)
+        .values_list(
+            "role", "scope_kind", "city_id", "district_id", "area_id", "neighborhood_id", "agency_id"
+        )
     )
     held = tuple(
         HeldRole(

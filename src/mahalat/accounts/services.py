@@ -60,7 +60,11 @@ def user_register(
             errors["national_code"] = exc.messages
     if "phone" not in errors and User.objects.filter(phone=phone).exists():
         errors["phone"] = [_("An account with this mobile number already exists.")]
-    if national_code and "national_code" not in errors and User.objects.filter(national_code=national_code).exists():
+    if (
+        national_code
+        and "national_code" not in errors
+        and User.objects.filter(national_code=national_code).exists()
+    ):
         errors["national_code"] = [_("An account with this national code already exists.")]
     if password:
         try:
@@ -115,7 +119,9 @@ def otp_request(*, phone: str, purpose: OtpPurpose, client_ip: str = "") -> None
     """Send a six-digit code by SMS. Unknown numbers get no SMS, but the same answer, so the form
     does not reveal who has an account."""
     phone = normalize_phone(phone)
-    check_not_throttled(kind=f"otp-send-{purpose}", idents=[phone, client_ip], limit=settings.OTP_MAX_SENDS_PER_WINDOW)
+    check_not_throttled(
+        kind=f"otp-send-{purpose}", idents=[phone, client_ip], limit=settings.OTP_MAX_SENDS_PER_WINDOW
+    )
     record_failure(kind=f"otp-send-{purpose}", idents=[phone, client_ip])
     if not User.objects.filter(phone=phone, is_active=True).exists():
         return
@@ -135,7 +141,9 @@ def otp_request(*, phone: str, purpose: OtpPurpose, client_ip: str = "") -> None
 
 
 def otp_verify(*, phone: str, code: str, purpose: OtpPurpose, client_ip: str = "") -> User:
-    wrong = ValidationError(_("The code is not correct or has expired. Ask for a new one."), code="invalid_code")
+    wrong = ValidationError(
+        _("The code is not correct or has expired. Ask for a new one."), code="invalid_code"
+    )
     try:
         phone = normalize_phone(phone)
     except ValidationError as exc:
@@ -143,7 +151,9 @@ def otp_verify(*, phone: str, code: str, purpose: OtpPurpose, client_ip: str = "
     check_not_throttled(kind="login", idents=[phone, client_ip])
     key = _otp_key(purpose, phone)
     entry: dict[str, Any] | None = cache.get(key)
-    digits = "".join(ch for ch in code.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789")))
+    digits = "".join(
+        ch for ch in code.translate(str.maketrans("۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩", "01234567890123456789"))
+    )
     if entry is None or not hmac.compare_digest(entry["hash"], ApiToken.hash_key(digits.strip())):
         record_failure(kind="login", idents=[phone, client_ip])
         if entry is not None:
@@ -191,7 +201,9 @@ def resolve_scope(*, role: str, scope_kind: str, scope_ref: str | int) -> Any:
                     % {
                         "role": Role(role).label,
                         "expected": ScopeKind(expected).label,
-                        "given": ScopeKind(scope_kind).label if scope_kind in ScopeKind.values else scope_kind,
+                        "given": ScopeKind(scope_kind).label
+                        if scope_kind in ScopeKind.values
+                        else scope_kind,
                     }
                 ]
             }
@@ -200,8 +212,14 @@ def resolve_scope(*, role: str, scope_kind: str, scope_ref: str | int) -> Any:
     lookup = {"pk": int(scope_ref)} if str(scope_ref).isdigit() else {"slug": str(scope_ref)}
     obj = model.objects.filter(**lookup).first()
     if obj is None:
-        raise ValidationError({"scope": [_("No %(kind)s “%(ref)s” exists.") % {"kind": ScopeKind(scope_kind).label,
-                                                                               "ref": scope_ref}]})
+        raise ValidationError(
+            {
+                "scope": [
+                    _("No %(kind)s “%(ref)s” exists.")
+                    % {"kind": ScopeKind(scope_kind).label, "ref": scope_ref}
+                ]
+            }
+        )
     return obj
 
 
@@ -246,8 +264,14 @@ def role_assign(
         actor=actor,
         action="accounts.role.assigned",
         obj=assignment,
-        after={"user": user.pk, "role": role, "scope_kind": scope_kind, "scope": scope_obj.slug,
-               "valid_from": valid_from, "valid_until": valid_until},
+        after={
+            "user": user.pk,
+            "role": role,
+            "scope_kind": scope_kind,
+            "scope": scope_obj.slug,
+            "valid_from": valid_from,
+            "valid_until": valid_until,
+        },
     )
     forget_held_roles(user)
     return assignment
@@ -262,7 +286,12 @@ def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> RoleAssign
         return assignment
     assignment.revoked_at = timezone.now()
     assignment.save(update_fields=["revoked_at"])
-    event_record(actor=actor, action="accounts.role.revoked", obj=assignment, after={"revoked_at": assignment.revoked_at})
+    event_record(
+        actor=actor,
+        action="accounts.role.revoked",
+        obj=assignment,
+        after={"revoked_at": assignment.revoked_at},
+    )
     forget_held_roles(assignment.user)
     return assignment
 
@@ -271,7 +300,9 @@ def role_revoke(*, actor: User | None, assignment: RoleAssignment) -> RoleAssign
 
 
 @transaction.atomic
-def api_token_issue(*, phone: str, password: str, client_ip: str = "", name: str = "") -> tuple[str, ApiToken]:
+def api_token_issue(
+    *, phone: str, password: str, client_ip: str = "", name: str = ""
+) -> tuple[str, ApiToken]:
     """A new bearer token for the user with these credentials; the plain token is returned only here."""
     user = user_authenticate(phone=phone, password=password, client_ip=client_ip)
     key = "mht_" + secrets.token_urlsafe(32)

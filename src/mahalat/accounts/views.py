@@ -53,7 +53,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             user = services.user_authenticate(
-                phone=form.cleaned_data["phone"], password=form.cleaned_data["password"], client_ip=_client_ip(request)
+                phone=form.cleaned_data["phone"],
+                password=form.cleaned_data["password"],
+                client_ip=_client_ip(request),
             )
         except ThrottledError as exc:
             return _throttled(request, "accounts/login.html", form, exc)
@@ -71,14 +73,18 @@ def code_request_view(request: HttpRequest) -> HttpResponse:
     form = PhoneOnlyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.otp_request(phone=form.cleaned_data["phone"], purpose="login", client_ip=_client_ip(request))
+            services.otp_request(
+                phone=form.cleaned_data["phone"], purpose="login", client_ip=_client_ip(request)
+            )
         except ThrottledError as exc:
             return _throttled(request, "accounts/code_request.html", form, exc)
         messages.info(request, _("If this number has an account, a sign-in code has been sent to it by SMS."))
         code_form = CodeForm(initial={"phone": form.cleaned_data["phone"]})
         return render(request, "accounts/code_verify.html", {"form": code_form, "next": _next_url(request)})
     status = 400 if form.errors else 200
-    return render(request, "accounts/code_request.html", {"form": form, "next": _next_url(request)}, status=status)
+    return render(
+        request, "accounts/code_request.html", {"form": form, "next": _next_url(request)}, status=status
+    )
 
 
 @require_POST
@@ -99,7 +105,9 @@ def code_verify_view(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend=_BACKEND)
             return HttpResponseRedirect(_next_url(request))
-    return render(request, "accounts/code_verify.html", {"form": form, "next": _next_url(request)}, status=400)
+    return render(
+        request, "accounts/code_verify.html", {"form": form, "next": _next_url(request)}, status=400
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -107,7 +115,9 @@ def password_reset_request_view(request: HttpRequest) -> HttpResponse:
     form = PhoneOnlyForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.otp_request(phone=form.cleaned_data["phone"], purpose="reset", client_ip=_client_ip(request))
+            services.otp_request(
+                phone=form.cleaned_data["phone"], purpose="reset", client_ip=_client_ip(request)
+            )
         except ThrottledError as exc:
             return _throttled(request, "accounts/password_reset_request.html", form, exc)
         messages.info(request, _("If this number has an account, a reset code has been sent to it by SMS."))

@@ -1,4 +1,3 @@
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from ninja import Router, Status

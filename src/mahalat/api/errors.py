@@ -53,7 +53,9 @@ def install_error_handlers(api: NinjaAPI) -> None:
             factory = _PYDANTIC_MESSAGES.get(error.get("type", ""))
             message = factory() if factory else _("Enter a valid value.")
             fields.setdefault(_field_name(error.get("loc", ())), []).append(str(message))
-        return respond(request, 422, error_body(ErrorCode.INVALID, _("Some of the values are not valid."), fields))
+        return respond(
+            request, 422, error_body(ErrorCode.INVALID, _("Some of the values are not valid."), fields)
+        )
 
     @api.exception_handler(ValidationError)
     def on_domain_invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
@@ -93,11 +95,17 @@ def install_error_handlers(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-        code = {401: ErrorCode.NOT_AUTHENTICATED, 403: ErrorCode.PERMISSION_DENIED, 404: ErrorCode.NOT_FOUND}.get(
-            exc.status_code, ErrorCode.INVALID
-        )
+        code = {
+            401: ErrorCode.NOT_AUTHENTICATED,
+            403: ErrorCode.PERMISSION_DENIED,
+            404: ErrorCode.NOT_FOUND,
+        }.get(exc.status_code, ErrorCode.INVALID)
         # ninja raises 400 for a body it cannot parse; its English text is replaced by ours.
-        message = _("The request body could not be read. Send valid JSON.") if exc.status_code == 400 else exc.message
+        message = (
+            _("The request body could not be read. Send valid JSON.")
+            if exc.status_code == 400
+            else exc.message
+        )
         return respond(request, exc.status_code, error_body(code, str(message)))
 
     @api.exception_handler(Exception)

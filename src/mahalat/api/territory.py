@@ -1,8 +1,7 @@
-
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from ninja.pagination import PageNumberPagination, paginate
-from django.utils.translation import gettext as _
 
 from mahalat.api.schemas import (
     AreaOut,
@@ -109,4 +108,9 @@ def locate_point(request: HttpRequest, lat: str, lng: str) -> dict[str, object]:
     found = locate(latitude, longitude)
     if found is None:
         raise OutsideCity(_("This point is outside every neighborhood of the city."))
-    return {"neighborhood": found.neighborhood, "area": found.area, "district": found.district, "city": found.city}
+    return {
+        "neighborhood": found.neighborhood,
+        "area": found.area,
+        "district": found.district,
+        "city": found.city,
+    }

@@ -66,10 +66,6 @@ class Event(models.Model):
     def __str__(self) -> str:
         return f"{self.action} {self.object_type}#{self.object_id}"
 
-    @property
-    def scope(self) -> Scope:
-        return Scope(city_id=self.city_id, district_id=self.district_id, neighborhood_id=self.neighborhood_id)
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         if self.pk is not None:
             raise AppendOnlyError("Audit events are append-only; they cannot be updated.")
@@ -77,3 +73,7 @@ class Event(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
         raise AppendOnlyError("Audit events are append-only; they cannot be deleted.")
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(city_id=self.city_id, district_id=self.district_id, neighborhood_id=self.neighborhood_id)

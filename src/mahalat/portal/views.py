@@ -35,17 +35,30 @@ def _city_page(request: HttpRequest, city: City | None) -> HttpResponse:
     results = None
     if city is not None and query:
         key = search_key(query)
-        results = list(
-            Neighborhood.objects.filter(city=city, search_key__contains=key)
-            .select_related("area", "district")
-            .only("slug", "name", "name_en", "area__name", "area__name_en", "district__name", "district__name_en")
-            [:SEARCH_RESULTS_LIMIT]
-        ) if key else []
+        results = (
+            list(
+                Neighborhood.objects.filter(city=city, search_key__contains=key)
+                .select_related("area", "district")
+                .only(
+                    "slug",
+                    "name",
+                    "name_en",
+                    "area__name",
+                    "area__name_en",
+                    "district__name",
+                    "district__name_en",
+                )[:SEARCH_RESULTS_LIMIT]
+            )
+            if key
+            else []
+        )
         if len(results) == 1:
             return redirect("portal:neighborhood", slug=results[0].slug)
     districts = district_tree(city=city) if city is not None else []
     return render(
-        request, "portal/home.html", {"city": city, "districts": districts, "query": query, "results": results}
+        request,
+        "portal/home.html",
+        {"city": city, "districts": districts, "query": query, "results": results},
     )
 
 

@@ -10,11 +10,11 @@ answer never depends on the order the tree happens to return.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from dataclasses import dataclass
 
-import numpy as np
 import shapely
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -55,9 +55,7 @@ class NeighborhoodIndex:
         entries.sort(key=lambda e: e[0].neighborhood_id)
         self._located = [e[0] for e in entries]
         geometries = [e[1] for e in entries]
-        for geometry in geometries:
-            shapely.prepare(geometry)
-        self._geometries = np.array(geometries, dtype=object)
+        shapely.prepare(geometries)  # prepared geometries make the exact point-in-polygon test fast
         self._tree = STRtree(geometries) if geometries else None
 
     def __len__(self) -> int:
@@ -66,16 +64,12 @@ class NeighborhoodIndex:
     def locate(self, lat: float, lng: float) -> Located | None:
         if self._tree is None:
             return None
-        point = shapely.Point(lng, lat)
-        # Bounding-box candidates from the tree, then an exact test that counts the border as inside.
-        candidates = self._tree.query(point)
-        if len(candidates) == 0:
+        # One call into GEOS: bounding-box candidates, then the exact test, which counts the border
+        # as inside; the lowest index is the lowest id.
+        hits = self._tree.query(shapely.Point(lng, lat), predicate="intersects")
+        if len(hits) == 0:
             return None
-        candidates.sort()
-        for i in candidates:
-            if shapely.intersects(self._geometries[i], point):
-                return self._located[i]
-        return None
+        return self._located[hits.min()]
 
 
 def _current_stamp() -> int:
@@ -138,8 +132,10 @@ def validate_coordinates(*, lat: object, lng: object) -> tuple[float, float]:
         except (TypeError, ValueError):
             errors[name] = [str(_("Enter a number in decimal degrees."))]
             continue
-        if not np.isfinite(value) or not -limit <= value <= limit:
-            errors[name] = [str(_("Must be between -%(limit)s and %(limit)s degrees.") % {"limit": int(limit)})]
+        if not math.isfinite(value) or not -limit <= value <= limit:
+            errors[name] = [
+                str(_("Must be between -%(limit)s and %(limit)s degrees.") % {"limit": int(limit)})
+            ]
             continue
         values[name] = value
     if errors:

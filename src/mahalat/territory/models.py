@@ -90,7 +90,9 @@ class Neighborhood(TerritoryUnit):
     district = models.ForeignKey(
         District, verbose_name=_("district"), on_delete=models.PROTECT, related_name="neighborhoods"
     )
-    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="neighborhoods")
+    area = models.ForeignKey(
+        Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="neighborhoods"
+    )
 
     # Identity profile (هویت محله)
     historical_name = models.CharField(_("historical name"), max_length=120, blank=True)

@@ -74,7 +74,9 @@ def district_tree(*, city: City, district_id: int | None = None) -> list[Distric
     neighborhoods = Neighborhood.objects.only(
         "id", "slug", "name", "name_en", "area_id", "district_id", "city_id", "population"
     ).order_by("name")
-    areas = Area.objects.order_by("number").prefetch_related(Prefetch("neighborhoods", queryset=neighborhoods))
+    areas = Area.objects.order_by("number").prefetch_related(
+        Prefetch("neighborhoods", queryset=neighborhoods)
+    )
     districts = District.objects.filter(city=city)
     if district_id is not None:
         districts = districts.filter(pk=district_id)

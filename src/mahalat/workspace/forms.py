@@ -8,15 +8,21 @@ from mahalat.forms import StyledForm
 
 class IdentityProfileForm(StyledForm):
     historical_name = forms.CharField(label=_("Historical name"), max_length=120, required=False)
-    history = forms.CharField(label=_("History"), required=False, max_length=20000, widget=forms.Textarea(
-        attrs={"rows": 5}))
-    landmarks = forms.CharField(label=_("Landmarks"), required=False, max_length=20000, widget=forms.Textarea(
-        attrs={"rows": 3}))
-    heritage = forms.CharField(label=_("Heritage"), required=False, max_length=20000, widget=forms.Textarea(
-        attrs={"rows": 3}))
-    notable_people = forms.CharField(label=_("Notable people"), required=False, max_length=20000,
-                                     widget=forms.Textarea(attrs={"rows": 3}))
-    crafts = forms.CharField(label=_("Local crafts"), required=False, max_length=20000, widget=forms.Textarea(
-        attrs={"rows": 3}))
-    annual_events = forms.CharField(label=_("Annual events"), required=False, max_length=20000,
-                                    widget=forms.Textarea(attrs={"rows": 3}))
+    history = forms.CharField(
+        label=_("History"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    landmarks = forms.CharField(
+        label=_("Landmarks"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    heritage = forms.CharField(
+        label=_("Heritage"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    notable_people = forms.CharField(
+        label=_("Notable people"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    crafts = forms.CharField(
+        label=_("Local crafts"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    annual_events = forms.CharField(
+        label=_("Annual events"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
+    )

@@ -117,7 +117,15 @@ def workspace_context(*, user: Any, key: str) -> dict[str, Any]:
         elif assignment.scope_kind == "area":
             entry["neighborhoods"] = list(
                 Neighborhood.objects.filter(area_id=assignment.area_id).only(
-                    "id", "slug", "name", "name_en", "population", "history", "area_id", "district_id", "city_id"
+                    "id",
+                    "slug",
+                    "name",
+                    "name_en",
+                    "population",
+                    "history",
+                    "area_id",
+                    "district_id",
+                    "city_id",
                 )
             )
         elif assignment.scope_kind == "neighborhood":

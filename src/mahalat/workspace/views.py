@@ -47,7 +47,9 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
 def identity_profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
     neighborhood = neighborhood_get(slug=slug)
     if not has_permission(request.user, "territory.change_identity_profile", neighborhood):
-        raise PermissionDenied(_("Only the district and area staff of this neighborhood can edit its profile."))
+        raise PermissionDenied(
+            _("Only the district and area staff of this neighborhood can edit its profile.")
+        )
     initial = {name: getattr(neighborhood, name) for name in IdentityProfileForm.base_fields}
     form = IdentityProfileForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -58,11 +60,16 @@ def identity_profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as exc:
             apply_service_errors(form, exc)
         else:
-            messages.success(request, _("The identity profile of %(name)s was saved.") % {"name": neighborhood})
+            messages.success(
+                request, _("The identity profile of %(name)s was saved.") % {"name": neighborhood}
+            )
             return redirect("workspace:identity-profile", slug=neighborhood.slug)
     status = 400 if form.errors else 200
     return render(
-        request, "workspace/identity_profile.html", {"neighborhood": neighborhood, "form": form}, status=status
+        request,
+        "workspace/identity_profile.html",
+        {"neighborhood": neighborhood, "form": form},
+        status=status,
     )
 
 
