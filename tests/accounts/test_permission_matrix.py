@@ -15,7 +15,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.utils import timezone
 
-from mahalat.accounts.models import Role, ScopeKind
+from mahalat.accounts.models import ROLE_SCOPE_KIND, Role, ScopeKind
 from mahalat.accounts.rules import all_permission_names, has_permission
 from mahalat.accounts.services import role_assign
 from mahalat.territory.scope import Scope
@@ -147,18 +147,7 @@ def world(db: None) -> World:
         Role.CITY_COUNCIL: city_a.slug,
         Role.ADMINISTRATOR: city_a.slug,
     }
-    kinds = {
-        Role.COUNCIL_MEMBER: ScopeKind.NEIGHBORHOOD,
-        Role.COUNCIL_CHAIR: ScopeKind.NEIGHBORHOOD,
-        Role.COUNCIL_SECRETARY: ScopeKind.NEIGHBORHOOD,
-        Role.AREA_OFFICER: ScopeKind.AREA,
-        Role.DISTRICT_OFFICER: ScopeKind.DISTRICT,
-        Role.DISTRICT_MANAGER: ScopeKind.DISTRICT,
-        Role.AGENCY_LIAISON: ScopeKind.AGENCY,
-        Role.DEPUTY: ScopeKind.CITY,
-        Role.CITY_COUNCIL: ScopeKind.CITY,
-        Role.ADMINISTRATOR: ScopeKind.CITY,
-    }
+    kinds = ROLE_SCOPE_KIND
     for role, ref in scope_of_role.items():
         user = UserFactory()
         role_assign(actor=None, user=user, role=role, scope_kind=kinds[role], scope_ref=ref)

@@ -102,3 +102,10 @@ def search_key(text: str) -> str:
     key = normalize_text(to_ascii_digits(key).replace(ZWNJ, "")).translate(_SEARCH_TABLE)
     key = unicodedata.normalize("NFC", key)  # puts a following hamza below back in canonical order
     return " ".join("".join(map(_word_or_space, key)).split())
+
+
+def localized_name(*, name: str, name_en: str) -> str:
+    """The English name on English pages when there is one; the Persian name everywhere else."""
+    from django.utils.translation import get_language
+
+    return name_en if name_en and (get_language() or "fa").startswith("en") else name

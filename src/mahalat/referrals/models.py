@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from mahalat.persian.text import localized_name
 from mahalat.territory.models import City
 from mahalat.territory.scope import Scope
 
@@ -43,7 +43,7 @@ class Agency(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name_en if (get_language() or "fa").startswith("en") and self.name_en else self.name
+        return localized_name(name=self.name, name_en=self.name_en)
 
     @property
     def scope(self) -> Scope:

@@ -75,9 +75,9 @@ PARENT_LEVEL: dict[str, str] = {"area": "district", "neighborhood": "area"}
 MODELS: dict[str, type[models.Model]] = {"district": District, "area": Area, "neighborhood": Neighborhood}
 PARENT_FIELD: dict[str, str] = {"area": "district_id", "neighborhood": "area_id"}
 
-_SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
-_SLUG_MAX = 80
-_NAME_MAX = 120
+SLUG_RE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+SLUG_MAX = 80
+NAME_MAX = 120
 _NUMBER_MAX = 32767  # PositiveSmallIntegerField
 _POPULATION_MAX = 2147483647  # PositiveIntegerField
 _PROFILE_LIMITS = {"historical_name": 120}
@@ -388,7 +388,7 @@ def _check_feature(
             out.add(index, slug, message)
         return None, None, None
 
-    slug_ok = isinstance(raw_slug, str) and bool(_SLUG_RE.match(raw_slug)) and len(raw_slug) <= _SLUG_MAX
+    slug_ok = isinstance(raw_slug, str) and bool(SLUG_RE.match(raw_slug)) and len(raw_slug) <= SLUG_MAX
     if raw_slug is None or raw_slug == "":
         out.add(index, slug, _("The slug is missing."))
     elif not slug_ok:
@@ -399,7 +399,7 @@ def _check_feature(
                 "The slug %(slug)s is not valid: use only ASCII letters, digits, hyphens and underscores, "
                 "at most %(limit)s characters."
             )
-            % {"slug": raw_slug, "limit": _SLUG_MAX},
+            % {"slug": raw_slug, "limit": SLUG_MAX},
         )
 
     level = props.get("level")
@@ -413,7 +413,7 @@ def _check_feature(
 
     values: dict[str, Any] = {}
     for key, label in (("name", _("The Persian name")), ("name_en", _("The English name"))):
-        text, problem = _text(props, key, label=label, limit=_NAME_MAX, required=True)
+        text, problem = _text(props, key, label=label, limit=NAME_MAX, required=True)
         if problem:
             out.add(index, slug, problem)
         else:
@@ -972,32 +972,3 @@ def boundaries_import(
         transaction.on_commit(invalidate_index)
     city.boundaries_version = locked.boundaries_version
     return summary
-
-
-def city_create(*, actor: Any, slug: str, name: str, name_en: str) -> City:
-    """Create an empty city to import boundaries into (used by ``import_boundaries --create-city``)."""
-    if actor is not None:
-        require_permission(actor, "territory.import_boundaries", None)
-    errors: dict[str, list[str]] = {}
-    if not _SLUG_RE.match(slug) or len(slug) > _SLUG_MAX:
-        errors["slug"] = [_("Use only ASCII letters, digits, hyphens and underscores.")]
-    elif City.objects.filter(slug=slug).exists():
-        errors["slug"] = [_("A city with this slug already exists.")]
-    cleaned = {key: normalize_text(value) for key, value in (("name", name), ("name_en", name_en))}
-    for key, value in cleaned.items():
-        if not value:
-            errors[key] = [_("This field is required.")]
-        elif len(value) > _NAME_MAX:
-            errors[key] = [_("At most %(limit)s characters.") % {"limit": _NAME_MAX}]
-    if errors:
-        raise ValidationError(errors)
-    with transaction.atomic():
-        city = City.objects.create(slug=slug, **cleaned)
-        event_record(
-            actor=actor,
-            action="territory.city.created",
-            obj=city,
-            after={"slug": slug, **cleaned},
-            city_id=city.pk,
-        )
-    return city

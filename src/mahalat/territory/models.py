@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from mahalat.persian.text import localized_name
 from mahalat.territory.scope import Scope
 
 
@@ -28,7 +28,7 @@ class TerritoryUnit(models.Model):
 
     @property
     def display_name(self) -> str:
-        return self.name_en if (get_language() or "fa").startswith("en") and self.name_en else self.name
+        return localized_name(name=self.name, name_en=self.name_en)
 
 
 class City(TerritoryUnit):

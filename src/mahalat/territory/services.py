@@ -1,4 +1,4 @@
-"""Writes to the territory: identity profiles here; boundary imports in `boundaries.py`."""
+"""Writes to the territory: cities and identity profiles here; boundary imports in `boundaries.py`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from mahalat.accounts.rules import require_permission
 from mahalat.audit.services import event_record, snapshot
 from mahalat.persian.text import normalize_text, search_key
-from mahalat.territory.models import Neighborhood
+from mahalat.territory.boundaries import NAME_MAX, SLUG_MAX, SLUG_RE
+from mahalat.territory.models import City, Neighborhood
 
 _PROFILE_LIMITS = {"historical_name": 120}
 _PROFILE_TEXT_LIMIT = 20_000
@@ -54,3 +55,32 @@ def neighborhood_profile_update(*, actor: Any, neighborhood: Neighborhood, **cha
         after=snapshot(locked, list(cleaned)),
     )
     return locked
+
+
+def city_create(*, actor: Any, slug: str, name: str, name_en: str) -> City:
+    """Create an empty city to import boundaries into (used by ``import_boundaries --create-city``)."""
+    if actor is not None:
+        require_permission(actor, "territory.import_boundaries", None)
+    errors: dict[str, list[str]] = {}
+    if not SLUG_RE.match(slug) or len(slug) > SLUG_MAX:
+        errors["slug"] = [_("Use only ASCII letters, digits, hyphens and underscores.")]
+    elif City.objects.filter(slug=slug).exists():
+        errors["slug"] = [_("A city with this slug already exists.")]
+    cleaned = {key: normalize_text(value) for key, value in (("name", name), ("name_en", name_en))}
+    for key, value in cleaned.items():
+        if not value:
+            errors[key] = [_("This field is required.")]
+        elif len(value) > NAME_MAX:
+            errors[key] = [_("At most %(limit)s characters.") % {"limit": NAME_MAX}]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        city = City.objects.create(slug=slug, **cleaned)
+        event_record(
+            actor=actor,
+            action="territory.city.created",
+            obj=city,
+            after={"slug": slug, **cleaned},
+            city_id=city.pk,
+        )
+    return city

@@ -22,10 +22,10 @@ from mahalat.territory.boundaries import (
     BoundaryImportError,
     BoundaryProblem,
     boundaries_import,
-    city_create,
     validate_feature_collection,
 )
 from mahalat.territory.models import City
+from mahalat.territory.services import city_create
 
 
 def read_geojson(path: Path) -> object:
