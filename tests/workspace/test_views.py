@@ -285,3 +285,23 @@ def test_audit_log_page_is_scoped(town) -> None:
     citizen = Client()
     citizen.force_login(make_user(None))
     assert citizen.get("/workspace/audit/").status_code == 403
+
+
+def test_concurrent_profile_edits_do_not_overwrite_each_other(town) -> None:
+    """Two officers open the form; the first saves; the second is told, and nothing of theirs lands."""
+    first = Client()
+    first.force_login(make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d1"))
+    second = Client()
+    second.force_login(make_user(Role.DISTRICT_MANAGER, ScopeKind.DISTRICT, "town-d1"))
+    version = re.search(
+        r'name="version" value="([^"]+)"', first.get("/workspace/neighborhoods/n1/profile/").content.decode()
+    ).group(1)
+    assert version in second.get("/workspace/neighborhoods/n1/profile/").content.decode()
+    response = first.post("/workspace/neighborhoods/n1/profile/", {**PROFILE, "version": version})
+    assert response.status_code == 302
+    response = second.post(
+        "/workspace/neighborhoods/n1/profile/", {**PROFILE, "crafts": "قالی‌بافی", "version": version}
+    )
+    assert response.status_code == 409
+    assert Neighborhood.objects.get(slug="n1").crafts == "گیوه‌دوزی"
+    assert Event.objects.filter(action="territory.neighborhood.profile_updated").count() == 1

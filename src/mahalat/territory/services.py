@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from mahalat.accounts.rules import require_permission
 from mahalat.audit.services import event_record, snapshot
+from mahalat.errors import ConflictError
 from mahalat.persian.text import normalize_text, search_key
 from mahalat.territory.boundaries import NAME_MAX, SLUG_MAX, SLUG_RE
 from mahalat.territory.models import City, Neighborhood
@@ -18,9 +19,20 @@ _PROFILE_LIMITS = {"historical_name": 120}
 _PROFILE_TEXT_LIMIT = 20_000
 
 
+def profile_version(neighborhood: Neighborhood) -> str:
+    """What an edit form carries to prove it started from the current profile."""
+    return neighborhood.updated_at.isoformat()
+
+
 @transaction.atomic
-def neighborhood_profile_update(*, actor: Any, neighborhood: Neighborhood, **changes: str) -> Neighborhood:
-    """Change a neighborhood's identity profile (district and area staff of that neighborhood only)."""
+def neighborhood_profile_update(
+    *, actor: Any, neighborhood: Neighborhood, expected_version: str | None = None, **changes: str
+) -> Neighborhood:
+    """Change a neighborhood's identity profile (district and area staff of that neighborhood only).
+
+    With `expected_version` (from `profile_version` when the form was opened), an edit made on top of
+    someone else's newer change is refused instead of silently overwriting it.
+    """
     unknown = set(changes) - set(Neighborhood.PROFILE_FIELDS)
     if unknown:
         raise ValidationError(
@@ -28,6 +40,13 @@ def neighborhood_profile_update(*, actor: Any, neighborhood: Neighborhood, **cha
         )
     locked = Neighborhood.objects.select_for_update().get(pk=neighborhood.pk)
     require_permission(actor, "territory.change_identity_profile", locked)
+    if expected_version is not None and expected_version != profile_version(locked):
+        raise ConflictError(
+            _(
+                "Someone else changed this profile after you opened it. Your changes were not saved: "
+                "read the current profile and make them again."
+            )
+        )
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, str] = {}
     for name, value in changes.items():

@@ -7,6 +7,7 @@ from mahalat.forms import StyledForm
 
 
 class IdentityProfileForm(StyledForm):
+    version = forms.CharField(widget=forms.HiddenInput, required=False)
     historical_name = forms.CharField(label=_("Historical name"), max_length=120, required=False)
     history = forms.CharField(
         label=_("History"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 5})

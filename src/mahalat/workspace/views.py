@@ -15,8 +15,10 @@ from django.views.decorators.http import require_http_methods
 from mahalat.accounts.forms import apply_service_errors
 from mahalat.accounts.rules import has_permission
 from mahalat.audit.selectors import events_visible_to
+from mahalat.errors import ConflictError
+from mahalat.territory.models import Neighborhood
 from mahalat.territory.selectors import neighborhood_get
-from mahalat.territory.services import neighborhood_profile_update
+from mahalat.territory.services import neighborhood_profile_update, profile_version
 from mahalat.workspace import selectors
 from mahalat.workspace.forms import IdentityProfileForm
 
@@ -50,21 +52,32 @@ def identity_profile_edit(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied(
             _("Only the district and area staff of this neighborhood can edit its profile.")
         )
-    initial = {name: getattr(neighborhood, name) for name in IdentityProfileForm.base_fields}
+    initial: dict[str, str] = {name: getattr(neighborhood, name) for name in Neighborhood.PROFILE_FIELDS}
+    initial["version"] = profile_version(neighborhood)
     form = IdentityProfileForm(request.POST or None, initial=initial)
+    status = 200
     if request.method == "POST" and form.is_valid():
-        changed = {name: form.cleaned_data[name] for name in form.changed_data}
+        changed = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
         try:
             if changed:
-                neighborhood_profile_update(actor=request.user, neighborhood=neighborhood, **changed)
+                neighborhood_profile_update(
+                    actor=request.user,
+                    neighborhood=neighborhood,
+                    expected_version=form.cleaned_data["version"] or None,
+                    **changed,
+                )
         except ValidationError as exc:
             apply_service_errors(form, exc)
+        except ConflictError as exc:
+            form.add_error(None, exc.message)
+            status = 409
         else:
             messages.success(
                 request, _("The identity profile of %(name)s was saved.") % {"name": neighborhood}
             )
             return redirect("workspace:identity-profile", slug=neighborhood.slug)
-    status = 400 if form.errors else 200
+    if form.errors and status == 200:
+        status = 400
     return render(
         request,
         "workspace/identity_profile.html",
