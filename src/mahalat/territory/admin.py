@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
+from django.http import HttpRequest
 
 from mahalat.territory.models import Area, City, District, Neighborhood, NeighborhoodPhoto
 
@@ -34,8 +37,15 @@ class AreaAdmin(BoundaryReadOnly):
 
 
 class PhotoInline(admin.TabularInline):
+    """Photos are added from the workspace, where they are checked and re-encoded; here they are shown."""
+
     model = NeighborhoodPhoto
     extra = 0
+    readonly_fields = ("image", "caption", "position")
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Neighborhood)

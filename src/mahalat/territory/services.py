@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -13,10 +14,12 @@ from mahalat.audit.services import event_record, snapshot
 from mahalat.errors import ConflictError
 from mahalat.persian.text import normalize_text, search_key
 from mahalat.territory.boundaries import NAME_MAX, SLUG_MAX, SLUG_RE
-from mahalat.territory.models import City, Neighborhood
+from mahalat.territory.models import City, Neighborhood, NeighborhoodPhoto
+from mahalat.uploads import sanitize_image
 
 _PROFILE_LIMITS = {"historical_name": 120}
 _PROFILE_TEXT_LIMIT = 20_000
+MAX_PHOTOS_PER_NEIGHBORHOOD = 24
 
 
 def profile_version(neighborhood: Neighborhood) -> str:
@@ -103,3 +106,60 @@ def city_create(*, actor: Any, slug: str, name: str, name_en: str) -> City:
             city_id=city.pk,
         )
     return city
+
+
+@transaction.atomic
+def neighborhood_photo_add(
+    *, actor: Any, neighborhood: Neighborhood, image: UploadedFile, caption: str = ""
+) -> NeighborhoodPhoto:
+    """Add a photo to a neighborhood's identity profile: checked, re-encoded, stripped of EXIF."""
+    locked = Neighborhood.objects.select_for_update().get(pk=neighborhood.pk)
+    require_permission(actor, "territory.change_identity_profile", locked)
+    caption = normalize_text(caption or "")
+    errors: dict[str, list[str]] = {}
+    if len(caption) > 200:
+        errors["caption"] = [_("At most %(limit)s characters.") % {"limit": 200}]
+    if locked.photos.count() >= MAX_PHOTOS_PER_NEIGHBORHOOD:
+        errors["image"] = [
+            _("A neighborhood can have at most %(limit)s photos. Remove one first.")
+            % {"limit": MAX_PHOTOS_PER_NEIGHBORHOOD}
+        ]
+    if not errors:
+        try:
+            clean = sanitize_image(image)
+        except ValidationError as exc:
+            errors["image"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    position = (locked.photos.order_by("-position").values_list("position", flat=True).first() or 0) + 1
+    photo = NeighborhoodPhoto(neighborhood=locked, caption=caption, position=position)
+    photo.image.save(clean.name, clean, save=False)
+    try:
+        photo.save()
+        event_record(
+            actor=actor,
+            action="territory.neighborhood.photo_added",
+            obj=locked,
+            after={"photo": photo.pk, "caption": caption, "file": photo.image.name},
+        )
+    except Exception:
+        photo.image.delete(save=False)  # the transaction rolls back; the file must not stay behind
+        raise
+    return photo
+
+
+@transaction.atomic
+def neighborhood_photo_remove(*, actor: Any, photo: NeighborhoodPhoto) -> None:
+    locked = NeighborhoodPhoto.objects.select_for_update().select_related("neighborhood").get(pk=photo.pk)
+    require_permission(actor, "territory.change_identity_profile", locked.neighborhood)
+    name = locked.image.name
+    event_record(
+        actor=actor,
+        action="territory.neighborhood.photo_removed",
+        obj=locked.neighborhood,
+        before={"photo": locked.pk, "caption": locked.caption, "file": name},
+    )
+    locked.delete()
+    # The file goes only once the row's removal is committed.
+    storage = locked.image.storage
+    transaction.on_commit(lambda: storage.delete(name))

@@ -27,3 +27,12 @@ class IdentityProfileForm(StyledForm):
     annual_events = forms.CharField(
         label=_("Annual events"), required=False, max_length=20000, widget=forms.Textarea(attrs={"rows": 3})
     )
+
+
+class PhotoForm(StyledForm):
+    image = forms.FileField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG, WebP or GIF, at most 8 MB. Location and camera details are removed."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
+    )
+    caption = forms.CharField(label=_("Caption"), max_length=200, required=False)

@@ -1,0 +1,82 @@
+"""Uploaded images are checked by content, capped in size, re-encoded and stripped of metadata.
+
+Nothing a person uploads is stored as sent: the file is decoded by Pillow (so a script renamed to
+.jpg is refused), turned the right way up, shrunk to a sensible size and written again as JPEG with no
+EXIF block, which removes GPS positions and camera details.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+import warnings
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF"}
+
+
+@dataclass(frozen=True)
+class ImageLimits:
+    max_bytes: int = 8 * 1024 * 1024
+    max_pixels: int = 40_000_000  # beyond this a small file can still be a decompression bomb
+    max_side: int = 1600
+    quality: int = 82
+
+
+def sanitize_image(upload: UploadedFile, *, limits: ImageLimits = ImageLimits()) -> ContentFile:
+    """A clean JPEG made from the upload, or a translated ValidationError (code names the reason)."""
+    if upload.size is not None and upload.size > limits.max_bytes:
+        raise ValidationError(
+            _("The image is too large: at most %(megabytes)s MB.") % {"megabytes": limits.max_bytes // 2**20},
+            code="image_too_large",
+        )
+    data = upload.read(limits.max_bytes + 1)
+    if len(data) > limits.max_bytes:
+        raise ValidationError(
+            _("The image is too large: at most %(megabytes)s MB.") % {"megabytes": limits.max_bytes // 2**20},
+            code="image_too_large",
+        )
+    not_an_image = ValidationError(
+        _("This file is not an image we can use. Send a JPEG, PNG, WebP or GIF photo."), code="not_an_image"
+    )
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                if probe.format not in ALLOWED_FORMATS:
+                    raise not_an_image
+                if probe.width * probe.height > limits.max_pixels:
+                    raise ValidationError(
+                        _("The image has too many pixels. Send a smaller photo."),
+                        code="image_too_many_pixels",
+                    )
+                probe.verify()
+            with Image.open(io.BytesIO(data)) as image:
+                image.load()
+                image = ImageOps.exif_transpose(image)
+                if image.mode not in ("RGB", "L"):
+                    background = Image.new("RGB", image.size, "white")
+                    rgba = image.convert("RGBA")
+                    background.paste(rgba, mask=rgba.getchannel("A"))
+                    image = background
+                image.thumbnail((limits.max_side, limits.max_side))
+                out = io.BytesIO()
+                image.save(out, format="JPEG", quality=limits.quality, optimize=True, progressive=True)
+    except ValidationError:
+        raise
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+    ) as exc:
+        raise not_an_image from exc
+    return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
