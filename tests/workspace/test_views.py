@@ -305,3 +305,17 @@ def test_concurrent_profile_edits_do_not_overwrite_each_other(town) -> None:
     assert response.status_code == 409
     assert Neighborhood.objects.get(slug="n1").crafts == "گیوه‌دوزی"
     assert Event.objects.filter(action="territory.neighborhood.profile_updated").count() == 1
+
+
+def test_audit_log_page_queries_are_bounded(town, django_assert_max_num_queries) -> None:
+    from mahalat.audit.services import event_record
+
+    deputy = make_user(Role.DEPUTY, ScopeKind.CITY, "town")
+    for i in range(120):
+        event_record(actor=deputy, action="test.bulk", obj=town["n1"], note=str(i))
+    client = Client()
+    client.force_login(deputy)
+    with django_assert_max_num_queries(8):
+        page = client.get("/workspace/audit/?page=2")
+    assert page.status_code == 200
+    assert page.content.decode().count("test.bulk") == 50
