@@ -170,10 +170,13 @@ def test_parse_rejects(text: str) -> None:
 
 @pytest.mark.parametrize("text", ["", "   ", "\u200f"])
 def test_parse_rejects_empty(text: str) -> None:
-    with pytest.raises(ValidationError) as caught:
+    with translation.override("en"), pytest.raises(ValidationError) as caught:
         parse_jalali_date(text)
     assert caught.value.code == "invalid_jalali_date"
     assert "1405/09/06" in caught.value.messages[0]
+    with translation.override("fa"), pytest.raises(ValidationError) as caught:
+        parse_jalali_date(text)
+    assert "۱۴۰۵/۰۹/۰۶" in caught.value.messages[0]
 
 
 def test_parse_error_message_is_translated() -> None:
