@@ -40,6 +40,7 @@ test-browser: install
 	MAHALAT_ENV=test $(BIN)/python -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install
+	@mkdir -p var
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	MAHALAT_ENV=test $(BIN)/python manage.py makemigrations --check --dry-run

@@ -13,6 +13,9 @@ urlpatterns = [
     # One sign-in page for everyone (throttled, by mobile number), the admin's included.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),
+    path(
+        "favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}mahalat/favicon.svg", permanent=True)
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 if settings.DEBUG:
