@@ -2,7 +2,8 @@
 
 MAHALAT_ENV: development (default), test or production.
 DATABASE_URL: defaults to an embedded SQLite file under var/.
-REDIS_URL: when set, the cache (and so login throttling and the locate index stamp) lives in Redis.
+REDIS_URL: when set, the cache (and so login throttling and the locate index stamp) lives in Redis, and
+  background tasks go to Celery workers through it; unset, tasks run in-process.
 SECRET_KEY: required in production.
 """
 
@@ -73,8 +74,10 @@ INSTALLED_APPS = [
     "mahalat.persian",
     "mahalat.audit",
     "mahalat.territory",
+    "mahalat.worktime",
     "mahalat.accounts",
     "mahalat.referrals",
+    "mahalat.reports",
     "mahalat.notifications",
     "mahalat.api",
     "mahalat.workspace",
@@ -228,6 +231,22 @@ SMS_BACKEND = env_str(
     else "mahalat.notifications.sms.ConsoleSmsBackend",
 )
 SMS_SENDER = env_str("SMS_SENDER", "")
+
+# --- background work (Celery) and notifications --------------------------------------------------
+# With REDIS_URL, tasks go to a Celery worker through Redis (`celery -A mahalat worker -B`); without it
+# (the embedded default) they run in-process at once and no worker is needed.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE = {
+    # Retries and anything the after-commit start missed (a broker that was down, a crash).
+    "deliver-notifications": {"task": "notifications.deliver_notifications", "schedule": 60.0},
+}
+# A notification that failed this many times is marked failed (retries back off 1, 2, 4 … minutes).
+NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
 
 # --- security -----------------------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

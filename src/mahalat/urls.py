@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("mahalat.portal.urls")),
     path("accounts/", include("mahalat.accounts.urls")),
     path("workspace/", include("mahalat.workspace.urls")),
+    path("notifications/", include("mahalat.notifications.urls")),
     path("", include("mahalat.api.urls")),
     # One sign-in page for everyone (throttled, by mobile number), the admin's included.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),

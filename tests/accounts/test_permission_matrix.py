@@ -98,6 +98,18 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "territory.change_identity_profile": WRITE_OPERATION,
     "territory.import_boundaries": CONFIGURE,
     "accounts.assign_role": CONFIGURE,
+    "reports.submit_report": dict.fromkeys(ACTORS, EVERYTHING),
+    "reports.view_report": {
+        actor: {"public_item"}
+        | READ_INTERNAL.get(actor, set())
+        | ({"citizen_item"} if actor == "citizen" else set())
+        for actor in ACTORS
+    },
+    "reports.view_private_details": READ_INTERNAL,
+    "reports.handle_report": WRITE_OPERATION,
+    "reports.confirm_resolution": {"citizen": {"citizen_item"}},
+    "reports.configure_categories": {"deputy": CITY_A, **CONFIGURE},
+    "notifications.read_notification": {"citizen": {"citizen_item"}},
     "audit.view_event": {
         "deputy": CITY_A,
         "city_council": CITY_A,
@@ -105,6 +117,10 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         "superuser": EVERYTHING,
         **DISTRICT_STAFF,
     },
+    # The calendar (working hours, a city's holidays) is city configuration: the deputy and the
+    # administrator of the city, and superusers. (National holidays are checked with no object: only
+    # superusers; see tests/worktime.)
+    "worktime.change_calendar": {"deputy": CITY_A, "administrator": CITY_A, "superuser": EVERYTHING},
 }
 
 

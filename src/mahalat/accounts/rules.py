@@ -171,4 +171,5 @@ def require_permission(user: Any, perm: str, obj: Any = None) -> None:
 
 
 def all_permission_names() -> Iterable[str]:
-    return [*GOVERNANCE_PERMISSIONS, *DOMAIN_PERMISSIONS]
+    """Every named permission registered by any app (each app's rules.py adds its own)."""
+    return sorted(rules.permissions.permissions)

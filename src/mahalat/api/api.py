@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from mahalat.api import accounts, territory
+from mahalat.api import accounts, reports, territory
 from mahalat.api.errors import install_error_handlers
 
 api = NinjaAPI(
@@ -25,3 +25,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/territory", territory.router)
 api.add_router("/auth", accounts.router)
+api.add_router("/reports", reports.router)

@@ -105,3 +105,57 @@ class MeOut(Schema):
     phone: str
     full_name: str
     roles: list[RoleOut]
+
+
+class ReportIn(Schema):
+    kind: str = Field("problem", max_length=12)
+    category: str | None = Field(None, max_length=60, description="The category's code")
+    description: str = Field(max_length=4000)
+    lat: float
+    lng: float
+    address: str = Field("", max_length=300)
+    answers: dict[str, Any] = Field(default_factory=dict)
+    show_name: bool = False
+    phone: str | None = Field(None, max_length=32, description="Required when not signed in")
+
+
+class AgencyRef(Schema):
+    slug: str
+    name: str
+    name_en: str
+
+
+class ReportOut(Schema):
+    tracking_code: str
+    state: str
+    state_label: str
+    kind: str
+    category: UnitRef | None
+    description: str
+    address: str
+    lat: float
+    lng: float
+    neighborhood: UnitRef
+    area: UnitRef
+    district: UnitRef
+    handler_kind: str
+    handler_agency: AgencyRef | None
+    submitted_at: datetime
+    triage_due_at: datetime
+    resolve_due_at: datetime
+    escalation_level: int
+    supports_count: int
+    reporter_name: str | None = Field(
+        None, description="Only when the reporter chose to show it, or to staff"
+    )
+    reporter_phone: str | None = Field(None, description="Only to staff who may see private details")
+
+
+class TransitionIn(Schema):
+    to: str = Field(max_length=12)
+    note: str = Field("", max_length=4000)
+    expected_state: str | None = Field(
+        None, max_length=12, description="The state you saw; 409 if it changed"
+    )
+    duplicate_of: str | None = Field(None, max_length=12, description="Tracking code of the original")
+    agency: str | None = Field(None, max_length=80, description="Slug of the agency to refer to")

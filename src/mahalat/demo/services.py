@@ -24,6 +24,7 @@ from mahalat.accounts.models import ROLE_SCOPE_KIND, Role, RoleAssignment, User
 from mahalat.accounts.phone import normalize_phone
 from mahalat.accounts.services import resolve_scope, role_assign, user_register
 from mahalat.audit.services import event_record
+from mahalat.demo.categories import CATEGORY_SEEDS, CategorySeed
 from mahalat.demo.city import (
     AGENCIES,
     CITY_NAME,
@@ -39,6 +40,7 @@ from mahalat.demo.city import (
     district_slug,
 )
 from mahalat.referrals.models import Agency
+from mahalat.reports.services import category_save
 from mahalat.territory.boundaries import LEVELS, PARENT_LEVEL, boundaries_import, validate_feature_collection
 from mahalat.territory.models import City
 
@@ -101,10 +103,12 @@ class DemoSummary:
     areas: int
     neighborhoods: int
     agencies: int
+    categories: int
     users: int  # demo accounts that exist now
     territory_created: int
     territory_updated: int
     agencies_created: int
+    categories_created: int
     users_created: int
     assignments_created: int
     seconds: float
@@ -116,6 +120,7 @@ class DemoSummary:
             or self.territory_created
             or self.territory_updated
             or self.agencies_created
+            or self.categories_created
             or self.users_created
             or self.assignments_created
         )
@@ -224,6 +229,27 @@ def _agency_upsert(*, city: City, seed: AgencySeed) -> bool:
     return False
 
 
+def _category_ensure(*, city: City, seed: CategorySeed) -> bool:
+    """The category through the one category service (which writes only what differs)."""
+    _category, created = category_save(
+        actor=None,
+        city=city,
+        slug=seed.slug,
+        name=seed.name,
+        name_en=seed.name_en,
+        handler_kind=seed.handler_kind,
+        agency_slug=seed.agency,
+        parent_slug=seed.parent,
+        triage_hours=seed.triage_hours,
+        resolve_hours=seed.resolve_hours,
+        public_by_default=seed.public,
+        duplicate_radius_m=seed.radius_m,
+        keywords=seed.keywords,
+        questions=seed.questions,
+    )
+    return created
+
+
 def _account_ensure(*, account: DemoAccount, password_hash: str) -> tuple[bool, bool]:
     """The account's user and role assignment, each made only if missing; (user created, role created)."""
     user = User.objects.filter(phone=normalize_phone(account["phone"])).first()
@@ -275,8 +301,9 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
     collection = demo_feature_collection()
     features = len(collection["features"])
     validate_password(DEMO_PASSWORD)  # the shared hash below skips user_register's own check
-    total = 1 + features + len(AGENCIES) + len(DEMO_ACCOUNTS)
+    total = 1 + features + len(AGENCIES) + len(CATEGORY_SEEDS) + len(DEMO_ACCOUNTS)
     territory_created = territory_updated = agencies_created = users_created = assignments_created = 0
+    categories_created = 0
     with (
         tqdm(total=total, desc=_("Demo city"), unit=_("step"), file=sys.stderr, disable=not progress) as bar,
         transaction.atomic(),
@@ -290,6 +317,9 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
             bar.update(features)
         for seed in AGENCIES:
             agencies_created += _agency_upsert(city=city, seed=seed)
+            bar.update(1)
+        for category_seed in CATEGORY_SEEDS:
+            categories_created += _category_ensure(city=city, seed=category_seed)
             bar.update(1)
         phones = [normalize_phone(a["phone"]) for a in DEMO_ACCOUNTS]
         existing = set(User.objects.filter(phone__in=phones).values_list("phone", flat=True))
@@ -306,10 +336,12 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
         areas=city.areas.count(),
         neighborhoods=city.neighborhoods.count(),
         agencies=city.agencies.count(),
+        categories=city.report_categories.count(),
         users=User.objects.filter(phone__in=phones).count(),
         territory_created=territory_created,
         territory_updated=territory_updated,
         agencies_created=agencies_created,
+        categories_created=categories_created,
         users_created=users_created,
         assignments_created=assignments_created,
         seconds=time.monotonic() - started,

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from mahalat.notifications.selectors import unread_count
 from mahalat.workspace.selectors import workspaces_for
 
 
@@ -14,4 +15,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     def _workspaces() -> list[Any]:
         return workspaces_for(user=user) if user is not None and user.is_authenticated else []
 
-    return {"nav_workspaces": _workspaces}
+    def _unread() -> int:
+        return unread_count(user=user) if user is not None and user.is_authenticated else 0
+
+    return {"nav_workspaces": _workspaces, "nav_unread": _unread}
