@@ -26,8 +26,10 @@ demo: migrate
 
 serve: install
 	$(BIN)/python manage.py demo_accounts
-	@echo "Mahalat is serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
-	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+	@echo "Mahalat is serving on http://$(HOST):$(PORT)/  (Ctrl-C to stop; periodic jobs log to var/periodic.log)"
+	@$(BIN)/python manage.py run_periodic > var/periodic.log 2>&1 & periodic=$$!; \
+		trap 'kill $$periodic 2>/dev/null' EXIT INT TERM; \
+		$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## First command: install, migrate the embedded SQLite database, load the demo city, serve it.
 run: demo serve

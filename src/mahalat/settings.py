@@ -244,6 +244,8 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Retries and anything the after-commit start missed (a broker that was down, a crash).
     "deliver-notifications": {"task": "notifications.deliver_notifications", "schedule": 60.0},
+    "escalate-overdue-reports": {"task": "reports.escalate_overdue", "schedule": 300.0},
+    "close-resolved-reports": {"task": "reports.close_resolved", "schedule": 3600.0},
 }
 # A notification that failed this many times is marked failed (retries back off 1, 2, 4 … minutes).
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
@@ -285,5 +287,7 @@ LOGGING = {
 }
 
 # --- product ------------------------------------------------------------------------------------
+# A resolved report the reporter neither confirms nor reopens is closed after this many days.
+REPORT_AUTO_CLOSE_DAYS = env_int("REPORT_AUTO_CLOSE_DAYS", 7)
 # How often a process re-checks whether neighborhood boundaries changed (the locate index stamp).
 LOCATE_INDEX_CHECK_SECONDS = float(env_str("LOCATE_INDEX_CHECK_SECONDS", "2"))

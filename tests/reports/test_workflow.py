@@ -13,6 +13,7 @@ from mahalat.reports.services import (
     TransitionNotAllowed,
     report_submit,
     report_transition,
+    reports_close_resolved,
     reports_escalate_overdue,
     route,
     tracking_code_is_well_formed,
@@ -241,3 +242,17 @@ def test_closed_and_unverified_reports_never_escalate(town) -> None:
     waiting = submit(town, who=None, phone="09123456789")
     assert reports_escalate_overdue(now=waiting.deputy_due_at + timedelta(days=1)).to_district == 0
     assert Report.objects.get(pk=waiting.pk).escalation_level == EscalationLevel.NONE
+
+
+def test_resolved_reports_close_themselves_after_the_grace_period(town, settings) -> None:
+    settings.REPORT_AUTO_CLOSE_DAYS = 7
+    officer = town.people["area_officer"]
+    report = submit(town)
+    for to, extra in [(S.TRIAGED, {}), (S.IN_PROGRESS, {}), (S.RESOLVED, {"note": "انجام شد"})]:
+        report = report_transition(actor=officer, report=report, to=to, now=MONDAY_MORNING, **extra)
+    assert reports_close_resolved(now=MONDAY_MORNING + timedelta(days=6)) == 0
+    assert reports_close_resolved(now=MONDAY_MORNING + timedelta(days=8)) == 1
+    report.refresh_from_db()
+    assert report.state == S.CLOSED
+    assert ReportTransition.objects.filter(report=report, to_state=S.CLOSED, actor=None).exists()
+    assert reports_close_resolved(now=MONDAY_MORNING + timedelta(days=9)) == 0

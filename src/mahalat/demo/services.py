@@ -43,6 +43,8 @@ from mahalat.referrals.models import Agency
 from mahalat.reports.services import category_save
 from mahalat.territory.boundaries import LEVELS, PARENT_LEVEL, boundaries_import, validate_feature_collection
 from mahalat.territory.models import City
+from mahalat.worktime.iranian_holidays import YEARS as HOLIDAY_YEARS
+from mahalat.worktime.services import national_holidays_load
 
 # Public on purpose: every demo account uses it, and `manage.py demo_accounts` prints it.
 DEMO_PASSWORD = "demo-pass-1405"
@@ -318,6 +320,7 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
         for seed in AGENCIES:
             agencies_created += _agency_upsert(city=city, seed=seed)
             bar.update(1)
+        national_holidays_load(years=list(HOLIDAY_YEARS))  # deadlines skip them
         for category_seed in CATEGORY_SEEDS:
             categories_created += _category_ensure(city=city, seed=category_seed)
             bar.update(1)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -722,3 +722,29 @@ def category_save(
             after={k: values[k] for k in before},
         )
     return category, created
+
+
+def reports_close_resolved(*, now: datetime | None = None, batch: int = 500) -> int:
+    """Close reports resolved more than REPORT_AUTO_CLOSE_DAYS ago that the reporter neither confirmed
+    nor reopened (a periodic job; the system is the actor)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.REPORT_AUTO_CLOSE_DAYS)
+    ids = list(
+        Report.objects.filter(state=ReportState.RESOLVED, resolved_at__lt=cutoff)
+        .order_by("id")
+        .values_list("id", flat=True)[:batch]
+    )
+    closed = 0
+    for report_id in ids:
+        try:
+            report_transition(
+                actor=None,
+                report=Report(pk=report_id),
+                to=ReportState.CLOSED,
+                expected_state=ReportState.RESOLVED,
+                now=now,
+            )
+        except ConflictError:
+            continue  # the reporter acted meanwhile
+        closed += 1
+    return closed

@@ -7,6 +7,7 @@ check, as elsewhere in the product. Every other caller passes the user acting.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import time
 from typing import Any
 
@@ -20,6 +21,7 @@ from mahalat.persian.digits import to_ascii_digits
 from mahalat.persian.jalali import parse_jalali_date, to_jalali
 from mahalat.persian.text import normalize_text
 from mahalat.territory.models import City
+from mahalat.worktime.iranian_holidays import national_holidays
 from mahalat.worktime.models import Holiday, HolidayKind, Thursday, WorkingSchedule
 
 PERMISSION = "worktime.change_calendar"
@@ -192,3 +194,41 @@ def working_schedule_update(*, actor: Any, city: City, **fields: Any) -> Working
         city_id=city.pk,
     )
     return schedule
+
+
+@dataclass(frozen=True)
+class HolidayLoad:
+    added: int
+    already_there: int
+    estimated: int
+
+
+@transaction.atomic
+def national_holidays_load(*, years: list[int]) -> HolidayLoad:
+    """Iran's national holidays for the given known Jalali years (the system's own act, no actor).
+
+    Safe to run again: a day that already has a national holiday is left as it is, so names edited by
+    hand are kept.
+    """
+    entries = [entry for year in years for entry in national_holidays(year)]
+    present = set(
+        Holiday.objects.filter(city__isnull=True, date__in=[e.date for e in entries]).values_list(
+            "date", flat=True
+        )
+    )
+    added = estimated = 0
+    for entry in entries:
+        if entry.date in present:
+            continue
+        holiday_add(
+            actor=None,
+            city=None,
+            jalali_date=entry.jalali_text,
+            name=entry.name,
+            name_en=entry.name_en,
+            kind=entry.kind,
+        )
+        present.add(entry.date)
+        added += 1
+        estimated += entry.estimated
+    return HolidayLoad(added=added, already_there=len(entries) - added, estimated=estimated)

@@ -10,12 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from mahalat.worktime.iranian_holidays import YEARS, national_holidays
-from mahalat.worktime.models import Holiday
-from mahalat.worktime.services import holiday_add
+from mahalat.worktime.iranian_holidays import YEARS
+from mahalat.worktime.services import national_holidays_load
 
 
 class Command(BaseCommand):
@@ -40,30 +38,11 @@ class Command(BaseCommand):
                 _("No holiday dates for %(years)s. Known years: %(known)s.")
                 % {"years": ", ".join(map(str, unknown)), "known": ", ".join(map(str, YEARS))}
             )
-        entries = [entry for year in years for entry in national_holidays(year)]
-        present = set(
-            Holiday.objects.filter(city__isnull=True, date__in=[e.date for e in entries]).values_list(
-                "date", flat=True
-            )
-        )
-        added = estimated = 0
-        with transaction.atomic():
-            for entry in entries:
-                if entry.date in present:
-                    continue
-                holiday_add(
-                    actor=None,
-                    city=None,
-                    jalali_date=entry.jalali_text,
-                    name=entry.name,
-                    name_en=entry.name_en,
-                    kind=entry.kind,
-                )
-                added += 1
-                estimated += entry.estimated
+        loaded = national_holidays_load(years=years)
+        added, estimated = loaded.added, loaded.estimated
         self.stdout.write(
             _("Added %(added)s national holidays for %(years)s; %(present)s were already there.")
-            % {"added": added, "years": ", ".join(map(str, years)), "present": len(entries) - added}
+            % {"added": added, "years": ", ".join(map(str, years)), "present": loaded.already_there}
         )
         if estimated:
             self.stdout.write(
