@@ -108,6 +108,21 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "reports.view_private_details": READ_INTERNAL,
     "reports.handle_report": WRITE_OPERATION,
     "reports.confirm_resolution": {"citizen": {"citizen_item"}},
+    "reports.support_report": {
+        actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS if actor != "anonymous"
+    },
+    "reports.follow_report": {
+        actor: {"public_item"}
+        | READ_INTERNAL.get(actor, set())
+        | ({"citizen_item"} if actor == "citizen" else set())
+        for actor in ACTORS
+        if actor != "anonymous"
+    },
+    "reports.comment_report": {actor: {"public_item"} for actor in ACTORS if actor != "anonymous"},
+    "reports.moderate_comment": WRITE_OPERATION,
+    "reports.rate_report": {"citizen": {"citizen_item"}},
+    "reports.endorse_report": COUNCIL,
+    "reports.merge_report": WRITE_OPERATION,
     "reports.configure_categories": {"deputy": CITY_A, **CONFIGURE},
     "notifications.read_notification": {"citizen": {"citizen_item"}},
     "audit.view_event": {

@@ -114,3 +114,14 @@ def test_periodic_jobs_run_without_celery(town) -> None:
     old.refresh_from_db()
     assert old.escalation_level == 2
     assert Notification.objects.filter(kind="reports.escalation", recipient=town.people["deputy"]).exists()
+
+
+def test_followers_hear_of_changes_in_the_app(town) -> None:
+    from mahalat.reports.interactions import report_support
+
+    report = submit(town, actor=town.people["citizen"])
+    report_support(actor=town.people["neighbor"], report=report)  # supporting also follows
+    report_transition(actor=town.people["area_officer"], report=report, to=ReportState.TRIAGED)
+    told = Notification.objects.filter(recipient=town.people["neighbor"], kind="reports.report.triaged")
+    assert [n.channel for n in told] == ["in_app"]
+    assert not Notification.objects.filter(recipient=town.people["area_officer"], kind="reports.report.triaged")

@@ -330,3 +330,149 @@ class ReportTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report_id}: {self.from_state} → {self.to_state}"
+
+
+class ReportPhoto(models.Model):
+    """A photo of the problem (from the reporter) or of the fix (from the officer), re-encoded on upload."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.ImageField(_("image"), upload_to="reports/%Y/%m/")
+    is_resolution = models.BooleanField(_("photo of the fix"), default=False)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("report photo")
+        verbose_name_plural = _("report photos")
+        ordering = ["report_id", "is_resolution", "position", "id"]
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class ReportSupport(models.Model):
+    """ "Me too": one per person and report."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="supports"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("support")
+        verbose_name_plural = _("supports")
+        constraints = [models.UniqueConstraint(fields=["report", "user"], name="reports_support_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.report_id}"
+
+
+class ReportFollow(models.Model):
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="follows"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("follower")
+        verbose_name_plural = _("followers")
+        constraints = [models.UniqueConstraint(fields=["report", "user"], name="reports_follow_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.report_id}"
+
+
+class ReportComment(models.Model):
+    """A public comment. Moderators hide a comment; the original text is kept, never rewritten."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="comments"
+    )
+    city_id = models.BigIntegerField(_("city id"))
+    neighborhood_id = models.BigIntegerField(_("neighborhood id"))
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField(_("text"), max_length=2000)
+    is_hidden = models.BooleanField(_("hidden"), default=False)
+    hidden_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("hidden by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    hidden_at = models.DateTimeField(_("hidden at"), null=True, blank=True)
+    hidden_reason = models.CharField(_("reason for hiding"), max_length=300, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+        ordering = ["report_id", "created_at", "id"]
+        indexes = [
+            models.Index(fields=["report", "is_hidden", "created_at"], name="reports_comment_report_idx")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:50]
+
+    @property
+    def scope(self) -> Scope:
+        return self.report.scope
+
+
+class ReportRating(models.Model):
+    """The reporter's 1–5 satisfaction with the outcome, after closure; one per report."""
+
+    report = models.OneToOneField(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="rating"
+    )
+    score = models.PositiveSmallIntegerField(
+        _("score"), validators=[MinValueValidator(1), MaxValueValidator(5)]
+    )
+    comment = models.TextField(_("comment"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.CheckConstraint(name="reports_rating_range", condition=Q(score__gte=1, score__lte=5)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}: {self.score}"
+
+
+class ReportEndorsement(models.Model):
+    """The neighborhood council backs a report, with a note, perhaps proposing it for a meeting's agenda."""
+
+    report = models.ForeignKey(
+        Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="endorsements"
+    )
+    endorsed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    proposed_for_agenda = models.BooleanField(_("proposed for the council's agenda"), default=False)
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("council endorsement")
+        verbose_name_plural = _("council endorsements")
+        constraints = [
+            models.UniqueConstraint(fields=["report", "endorsed_by"], name="reports_endorse_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report_id} ({self.endorsed_by_id})"

@@ -7,6 +7,7 @@ import rules
 from mahalat.accounts.rules import (
     is_administrator,
     is_authenticated,
+    is_council_role,
     is_deputy,
     is_owner,
     is_public,
@@ -22,3 +23,14 @@ rules.add_perm("reports.confirm_resolution", is_authenticated & is_owner)
 
 # Categories and their service levels are policy: the deputy sets them (or the city's administrator).
 rules.add_perm("reports.configure_categories", is_deputy | is_administrator)
+
+# Around a report: residents support, follow and comment; moderators hide; the reporter rates; the
+# council endorses; staff merge duplicates.
+may_see = is_public | reads_internal | (is_authenticated & is_owner)
+rules.add_perm("reports.support_report", is_authenticated & (is_public | reads_internal) & ~is_owner)
+rules.add_perm("reports.follow_report", is_authenticated & may_see)
+rules.add_perm("reports.comment_report", is_authenticated & is_public)
+rules.add_perm("reports.moderate_comment", runs_operations)
+rules.add_perm("reports.rate_report", is_authenticated & is_owner)
+rules.add_perm("reports.endorse_report", is_council_role)
+rules.add_perm("reports.merge_report", runs_operations)

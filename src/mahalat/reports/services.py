@@ -34,6 +34,7 @@ from mahalat.reports.models import (
     EscalationLevel,
     HandlerKind,
     Report,
+    ReportFollow,
     ReportKind,
     ReportState,
     ReportTransition,
@@ -127,6 +128,26 @@ def _notify_reporter(
             template=template,
             context=context,
             channels=["sms"],
+            city_id=report.city_id,
+            neighborhood_id=report.neighborhood_id,
+        )
+
+
+def _notify_followers(report: Report, *, actor: Any | None, state: str) -> None:
+    """Everyone following the report hears of its new state in the app (not the reporter, not the actor)."""
+    skip = {report.reporter_id, getattr(actor, "pk", None)}
+    followers = (
+        ReportFollow.objects.filter(report=report)
+        .exclude(user_id__in=[s for s in skip if s])
+        .select_related("user")
+    )
+    for follow in followers:
+        notify(
+            recipient=follow.user,
+            kind=f"reports.report.{state}",
+            template="report_followed_changed",
+            context={"tracking_code": report.tracking_code, "state": state},
+            channels=["in_app"],
             city_id=report.city_id,
             neighborhood_id=report.neighborhood_id,
         )
@@ -463,6 +484,7 @@ def report_transition(
             template=template,
             extra={"state": to, "note": note if to != ReportState.SUBMITTED else ""},
         )
+    _notify_followers(locked, actor=actor, state=to)
     event_record(
         actor=actor,
         action=f"reports.report.{to}",
