@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "mahalat.accounts",
     "mahalat.referrals",
     "mahalat.reports",
+    "mahalat.open311",
     "mahalat.notifications",
     "mahalat.api",
     "mahalat.workspace",
@@ -246,6 +247,7 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-notifications": {"task": "notifications.deliver_notifications", "schedule": 60.0},
     "escalate-overdue-reports": {"task": "reports.escalate_overdue", "schedule": 300.0},
     "close-resolved-reports": {"task": "reports.close_resolved", "schedule": 3600.0},
+    "retrain-category-classifier": {"task": "reports.retrain_classifier", "schedule": 86400.0},
 }
 # A notification that failed this many times is marked failed (retries back off 1, 2, 4 … minutes).
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
@@ -268,8 +270,13 @@ if PRODUCTION:
     if env_bool("BEHIND_TLS_PROXY", True):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+# Map tiles (for example https://tile.openstreetmap.org/{z}/{x}/{y}.png); empty: maps draw the
+# neighborhood outlines only, which needs no outside server.
+MAP_TILE_URL = env_str("MAP_TILE_URL", "")
+_TILE_ORIGIN = "/".join(MAP_TILE_URL.split("/")[:3]).replace("{s}", "*") if MAP_TILE_URL else ""
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+    f"img-src 'self' data: blob:{' ' + _TILE_ORIGIN if _TILE_ORIGIN else ''}; "
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
     "object-src 'none'"
 )
@@ -291,3 +298,5 @@ LOGGING = {
 REPORT_AUTO_CLOSE_DAYS = env_int("REPORT_AUTO_CLOSE_DAYS", 7)
 # How often a process re-checks whether neighborhood boundaries changed (the locate index stamp).
 LOCATE_INDEX_CHECK_SECONDS = float(env_str("LOCATE_INDEX_CHECK_SECONDS", "2"))
+# A suggested category is shown only when the classifier gives the best one at least this probability.
+CATEGORY_SUGGESTION_MIN_CONFIDENCE = float(env_str("CATEGORY_SUGGESTION_MIN_CONFIDENCE", "0.35"))

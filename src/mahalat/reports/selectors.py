@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from math import asin, cos, radians, sin, sqrt
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -14,7 +15,7 @@ from django.utils.translation import gettext as _
 from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, Role
 from mahalat.accounts.rules import held_roles
 from mahalat.persian.text import search_key
-from mahalat.reports.models import OPEN_STATES, Report, ReportState
+from mahalat.reports.models import OPEN_STATES, Category, Report, ReportState, ReportTransition
 
 _CITY_READERS = {Role.ADMINISTRATOR, Role.DEPUTY, Role.CITY_COUNCIL}
 
@@ -102,3 +103,63 @@ def report_get(*, user: Any, tracking_code: str) -> Report:
             _("There is no report with the tracking code “%(code)s”.") % {"code": tracking_code[:20]}
         )
     return report
+
+
+@dataclass(frozen=True)
+class SimilarReport:
+    report: Report
+    distance_m: float
+    similarity: float
+
+
+def _trigrams(text: str) -> set[str]:
+    padded = f"  {text} "
+    return {padded[i : i + 3] for i in range(len(padded) - 2)}
+
+
+def similar_open_reports(
+    *, city_id: int, category_id: int | None, lat: float, lng: float, text: str, limit: int = 5
+) -> list[SimilarReport]:
+    """Open public reports of the same category near the point, the most alike first — shown before a
+    new report is saved, so the citizen can support one instead of filing a duplicate."""
+    if category_id is None:
+        return []
+    radius = Category.objects.filter(pk=category_id).values_list("duplicate_radius_m", flat=True).first() or 0
+    if radius <= 0:
+        return []
+    dlat = radius / 111_320
+    dlng = radius / (111_320 * max(0.1, cos(radians(lat))))
+    candidates = (
+        Report.objects.filter(
+            city_id=city_id,
+            category_id=category_id,
+            state__in=OPEN_STATES,
+            is_public=True,
+            lat__range=(lat - dlat, lat + dlat),
+            lng__range=(lng - dlng, lng + dlng),
+        )
+        .select_related("neighborhood", "category")
+        .order_by("-submitted_at")[:200]
+    )
+    mine = _trigrams(search_key(text))
+    found = []
+    for report in candidates:
+        a = (
+            sin(radians(report.lat - lat) / 2) ** 2
+            + cos(radians(lat)) * cos(radians(report.lat)) * sin(radians(report.lng - lng) / 2) ** 2
+        )
+        distance = 2 * 6_371_000 * asin(sqrt(a))
+        if distance > radius:
+            continue
+        theirs = _trigrams(report.search_key)
+        similarity = len(mine & theirs) / len(mine | theirs) if mine and theirs else 0.0
+        found.append(SimilarReport(report, distance, similarity))
+    # Near and alike first: a nearby report of the same category is worth showing even if worded apart.
+    found.sort(key=lambda s: (-(s.similarity * 0.6 + (1 - s.distance_m / radius) * 0.4), s.report.pk))
+    return found[:limit]
+
+
+def report_history(*, report: Report) -> list[Any]:
+    return list(
+        ReportTransition.objects.filter(report=report).select_related("actor").order_by("created_at", "id")
+    )

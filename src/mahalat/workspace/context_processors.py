@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from mahalat.notifications.selectors import unread_count
@@ -18,4 +19,4 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     def _unread() -> int:
         return unread_count(user=user) if user is not None and user.is_authenticated else 0
 
-    return {"nav_workspaces": _workspaces, "nav_unread": _unread}
+    return {"nav_workspaces": _workspaces, "nav_unread": _unread, "map_tiles": settings.MAP_TILE_URL}

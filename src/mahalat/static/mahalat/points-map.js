@@ -1,0 +1,23 @@
+/* A read-only map of a list's reports over the neighborhood outlines; the list stays the main view. */
+(function () {
+  "use strict";
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("points-map");
+    if (!box || typeof L === "undefined") { return; }
+    var outlines = JSON.parse(document.getElementById("map-outlines").textContent);
+    var points = JSON.parse(document.getElementById("map-points").textContent);
+    box.hidden = false;
+    var map = L.map(box);
+    map.attributionControl.setPrefix("Leaflet");
+    var tiles = box.getAttribute("data-tiles");
+    if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
+    var layer = L.geoJSON(outlines, { style: { color: "#0f5132", weight: 1, fillOpacity: 0.05 } }).addTo(map);
+    points.forEach(function (p) {
+      var a = document.createElement("a");
+      a.href = p.url;
+      a.textContent = p.code + " — " + p.state;
+      L.circleMarker([p.lat, p.lng], { radius: 6, color: "#b02a37" }).bindPopup(a).addTo(map);
+    });
+    if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
+  });
+})();
