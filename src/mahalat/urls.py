@@ -11,6 +11,7 @@ urlpatterns = [
     path("workspace/", include("mahalat.workspace.urls")),
     path("notifications/", include("mahalat.notifications.urls")),
     path("", include("mahalat.api.urls")),
+    path("open311/v2/", include("mahalat.open311.urls")),
     # One sign-in page for everyone (throttled, by mobile number), the admin's included.
     path("admin/login/", RedirectView.as_view(pattern_name="accounts:login", query_string=True)),
     path("admin/", admin.site.urls),

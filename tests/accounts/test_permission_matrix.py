@@ -136,6 +136,8 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # administrator of the city, and superusers. (National holidays are checked with no object: only
     # superusers; see tests/worktime.)
     "worktime.change_calendar": {"deputy": CITY_A, "administrator": CITY_A, "superuser": EVERYTHING},
+    # Open311 client applications (their api_keys) are city configuration: the administrator.
+    "open311.manage_client": CONFIGURE,
 }
 
 

@@ -180,9 +180,10 @@ def test_demo_accounts_json_before_and_after_loading() -> None:
     assert _accounts_json() == []
     _load()
     entries = _accounts_json()
-    assert all(set(entry) == JSON_KEYS for entry in entries)
-    assert len(entries) == len(DEMO_ACCOUNTS)
-    assert {e["role"] for e in entries} == {*Role.values, CITIZEN}
+    # One entry per account, and one for the demo Open311 client application (which has an api_key).
+    assert all(set(entry) == JSON_KEYS for entry in entries if entry["role"] != "open311_client")
+    assert len(entries) == len(DEMO_ACCOUNTS) + 1
+    assert {e["role"] for e in entries} == {*Role.values, CITIZEN, "open311_client"}
     by_phone = {e["phone"]: e for e in entries}
     assert by_phone["09120000001"]["scope"] is None
     assert by_phone["09120000008"] == {

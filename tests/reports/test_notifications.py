@@ -124,4 +124,6 @@ def test_followers_hear_of_changes_in_the_app(town) -> None:
     report_transition(actor=town.people["area_officer"], report=report, to=ReportState.TRIAGED)
     told = Notification.objects.filter(recipient=town.people["neighbor"], kind="reports.report.triaged")
     assert [n.channel for n in told] == ["in_app"]
-    assert not Notification.objects.filter(recipient=town.people["area_officer"], kind="reports.report.triaged")
+    assert not Notification.objects.filter(
+        recipient=town.people["area_officer"], kind="reports.report.triaged"
+    )

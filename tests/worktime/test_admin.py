@@ -41,7 +41,7 @@ def test_admin_adds_a_holiday_through_the_service(city: City, people: People) ->
 def test_admin_shows_bad_input_on_the_form(city: City, people: People) -> None:
     holiday_add(actor=None, city=city, jalali_date="1405/01/20", name="روز شهر", name_en="", kind="local")
     client = logged_in(people.superuser)
-    for jalali_date, expected in (("1405/13/40", "1405/13/40"), ("1405/01/20", "already has a holiday")):
+    for jalali_date, expected in (("1405/13/40", "1405/13/40"), ("1405/01/20", "از پیش یک تعطیلی دارد")):
         response = client.post(
             "/admin/worktime/holiday/add/",
             {"city": city.pk, "jalali_date": jalali_date, "name": "x", "name_en": "", "kind": "local"},

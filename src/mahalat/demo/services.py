@@ -39,6 +39,8 @@ from mahalat.demo.city import (
     demo_feature_collection,
     district_slug,
 )
+from mahalat.open311.models import ClientApplication, hash_api_key
+from mahalat.open311.services import client_application_create
 from mahalat.referrals.models import Agency
 from mahalat.reports.services import category_save
 from mahalat.territory.boundaries import LEVELS, PARENT_LEVEL, boundaries_import, validate_feature_collection
@@ -48,6 +50,11 @@ from mahalat.worktime.services import national_holidays_load
 
 # Public on purpose: every demo account uses it, and `manage.py demo_accounts` prints it.
 DEMO_PASSWORD = "demo-pass-1405"
+# Public on purpose too: the api_key of the demo Open311 client application (`manage.py demo_accounts`).
+DEMO_OPEN311_KEY = "demo-open311-key-1405"
+DEMO_OPEN311_CLIENT_NAME = "برنامه نمایشی گزارش‌دهی (Open311)"
+DEMO_OPEN311_CONTACT = "open311-demo@example.com"
+OPEN311_CLIENT = "open311_client"  # the demo client application's label key in demo_accounts
 CITIZEN = "citizen"  # the plain resident holds no role; this is only the account's label key
 
 
@@ -114,6 +121,7 @@ class DemoSummary:
     users_created: int
     assignments_created: int
     seconds: float
+    open311_clients_created: int = 0
 
     @property
     def changed(self) -> bool:
@@ -125,6 +133,7 @@ class DemoSummary:
             or self.categories_created
             or self.users_created
             or self.assignments_created
+            or self.open311_clients_created
         )
 
 
@@ -294,6 +303,20 @@ def _account_ensure(*, account: DemoAccount, password_hash: str) -> tuple[bool, 
     return user_created, True
 
 
+def _open311_client_ensure(*, city: City) -> bool:
+    """The demo Open311 client application with its fixed api_key, made unless a client has that key."""
+    if ClientApplication.objects.filter(key_hash=hash_api_key(DEMO_OPEN311_KEY)).exists():
+        return False
+    client_application_create(
+        actor=None,
+        city=city,
+        name=DEMO_OPEN311_CLIENT_NAME,
+        contact_email=DEMO_OPEN311_CONTACT,
+        key=DEMO_OPEN311_KEY,
+    )
+    return True
+
+
 # --- the service --------------------------------------------------------------------------------
 
 
@@ -303,7 +326,7 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
     collection = demo_feature_collection()
     features = len(collection["features"])
     validate_password(DEMO_PASSWORD)  # the shared hash below skips user_register's own check
-    total = 1 + features + len(AGENCIES) + len(CATEGORY_SEEDS) + len(DEMO_ACCOUNTS)
+    total = 1 + features + len(AGENCIES) + len(CATEGORY_SEEDS) + 1 + len(DEMO_ACCOUNTS)
     territory_created = territory_updated = agencies_created = users_created = assignments_created = 0
     categories_created = 0
     with (
@@ -324,6 +347,8 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
         for category_seed in CATEGORY_SEEDS:
             categories_created += _category_ensure(city=city, seed=category_seed)
             bar.update(1)
+        open311_clients_created = int(_open311_client_ensure(city=city))
+        bar.update(1)
         phones = [normalize_phone(a["phone"]) for a in DEMO_ACCOUNTS]
         existing = set(User.objects.filter(phone__in=phones).values_list("phone", flat=True))
         password_hash = make_password(DEMO_PASSWORD) if len(existing) < len(phones) else ""
@@ -348,4 +373,5 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
         users_created=users_created,
         assignments_created=assignments_created,
         seconds=time.monotonic() - started,
+        open311_clients_created=open311_clients_created,
     )

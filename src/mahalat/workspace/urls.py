@@ -1,6 +1,6 @@
-from django.urls import path
+from django.urls import path, re_path
 
-from mahalat.workspace import views
+from mahalat.workspace import inbox, views
 
 app_name = "workspace"
 
@@ -13,6 +13,15 @@ urlpatterns = [
         "neighborhoods/<slug:slug>/photos/<int:photo_id>/remove/",
         views.identity_photo_remove,
         name="identity-photo-remove",
+    ),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/bulk/", inbox.inbox_bulk, name="inbox-bulk"),
+    re_path(r"^inbox/(?P<tracking_code>[0-9]{6,12})/$", inbox.inbox_report, name="inbox-report"),
+    re_path(r"^inbox/(?P<tracking_code>[0-9]{6,12})/photos/$", inbox.inbox_photo_add, name="inbox-photo"),
+    re_path(
+        r"^inbox/(?P<tracking_code>[0-9]{6,12})/comments/(?P<comment_id>[0-9]+)/hide/$",
+        inbox.inbox_comment_hide,
+        name="inbox-comment-hide",
     ),
     path("<slug:slug>/", views.space, name="space"),
 ]

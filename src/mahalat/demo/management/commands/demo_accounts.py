@@ -2,7 +2,8 @@
 
 Without ``--json``: a table for a person starting the demo. With ``--json``: only a JSON list of
 objects with the keys role, phone, password, scope, scope_kind and full_name (``[]`` when the demo
-is not loaded), for scripts and browser tests.
+is not loaded), for scripts and browser tests; the demo Open311 client application's entry has no
+phone or password (null) and an api_key.
 """
 
 from __future__ import annotations
@@ -14,6 +15,10 @@ from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
 from mahalat.demo.selectors import DemoAccountRow, demo_accounts_existing
+
+
+def _secret_text(row: DemoAccountRow) -> str:
+    return row.password if row.password is not None else f"api_key: {row.api_key}"
 
 
 def _scope_text(row: DemoAccountRow) -> str:
@@ -40,7 +45,10 @@ class Command(BaseCommand):
             self.stdout.write(_("Load it with: manage.py load_demo_city"))
             return
         header = (_("Role"), _("Mobile number"), _("Password"), _("Scope"))
-        table = [header, *((row.label, row.phone, row.password, _scope_text(row)) for row in rows)]
+        table = [
+            header,
+            *((row.label, row.phone or "—", _secret_text(row), _scope_text(row)) for row in rows),
+        ]
         # Plain padding: terminals do not reorder right-to-left text, so Persian cells stay legible.
         widths = [max(len(r[i]) for r in table) for i in range(3)]
 
@@ -61,3 +69,10 @@ class Command(BaseCommand):
         self.stdout.write(
             _("These accounts and their password are public demo data; never use them in production.")
         )
+        if any(row.api_key for row in rows):
+            self.stdout.write(
+                _(
+                    "The Open311 client application posts reports to /open311/v2/requests.json with its "
+                    "api_key, which is public demo data too."
+                )
+            )
