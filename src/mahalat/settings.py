@@ -147,8 +147,17 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "mahalat"),
         }
     }
-else:
+elif MAHALAT_ENV == "test":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mahalat"}}
+else:
+    # The embedded installation runs the web server and the periodic jobs as two processes; a cache in
+    # files lets them share SMS codes, login throttling and the category suggestion model.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- accounts -----------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict
 
 from mahalat.celery import app
+from mahalat.reports.classifier import retrain_all
 from mahalat.reports.services import reports_close_resolved, reports_escalate_overdue
 
 
@@ -18,3 +19,9 @@ def escalate_overdue() -> dict[str, int]:
 def close_resolved() -> int:
     """Close resolved reports whose reporter did not answer within REPORT_AUTO_CLOSE_DAYS."""
     return reports_close_resolved()
+
+
+@app.task(name="reports.retrain_classifier", ignore_result=True)
+def retrain_classifier() -> dict[str, dict[str, object]]:
+    """Retrain every city's category classifier on its reports (daily); silent cities lose theirs."""
+    return retrain_all()

@@ -12,6 +12,7 @@
     var tiles = box.getAttribute("data-tiles");
     box.hidden = false;
     var map = L.map(box, { zoomSnap: 0.25 });
+    box.mahalatMap = map; // for scripts driving the page (and its browser tests)
     map.attributionControl.setPrefix("Leaflet");
     if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
     var layer = L.geoJSON(outlines, {
