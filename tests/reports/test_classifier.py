@@ -553,3 +553,17 @@ def test_the_command_says_when_data_is_too_little(town: Any) -> None:
         call_command("category_classifier", "--city", "nowhere", stdout=StringIO())
     with pytest.raises(CommandError):
         call_command("category_classifier", "--test-fraction", "1", stdout=StringIO())
+
+
+def test_the_report_form_offers_the_suggestion(trained_town: Any) -> None:
+    from django.test import Client
+
+    from mahalat.reports.classifier import retrain
+
+    assert retrain(city=trained_town.city).trained
+    client = Client()
+    url = "/reports/suggest/"
+    html = client.get(url, {"city": trained_town.city.slug, "description": LIGHTING_TEXT}).content.decode()
+    assert 'data-suggested-category="lighting"' in html
+    too_short = client.get(url, {"city": trained_town.city.slug, "description": "سلام"})
+    assert too_short.content.strip() == b""

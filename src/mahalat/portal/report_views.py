@@ -22,6 +22,7 @@ from mahalat.accounts.rules import has_permission
 from mahalat.errors import ConflictError, ThrottledError
 from mahalat.portal.forms import CommentForm, EndorseForm, RatingForm, ReopenForm, ReportForm, VerifyForm
 from mahalat.reports import interactions
+from mahalat.reports.classifier import suggest_category
 from mahalat.reports.models import Category, Report, ReportComment, ReportFollow, ReportState, ReportSupport
 from mahalat.reports.selectors import (
     ReportFilters,
@@ -391,3 +392,14 @@ def _outlines_of(neighborhoods: list[Neighborhood]) -> dict[str, Any]:
             if n.boundary
         ],
     }
+
+
+def category_suggestions(request: HttpRequest) -> HttpResponse:
+    """The subjects the city's past reports suggest for a description (htmx fragment; empty when unsure)."""
+    city = _city_for_intake(request)
+    text = request.GET.get("description", "")[:1000]
+    suggestions = suggest_category(city_id=city.pk, text=text) if len(text.strip()) >= 12 else []
+    wanted = Category.objects.filter(city=city, slug__in=[s.slug for s in suggestions])
+    names = {c.slug: c.display_name for c in wanted.only("slug", "name", "name_en")}
+    items = [(s.slug, names.get(s.slug, s.slug)) for s in suggestions if s.slug in names]
+    return render(request, "portal/_category_suggestions.html", {"items": items})

@@ -13,6 +13,7 @@ urlpatterns = [
         "n/<slug:slug>/reports.atom", report_views.NeighborhoodReportsFeed(), name="neighborhood-reports-feed"
     ),
     path("reports/new/", report_views.report_new, name="report-new"),
+    path("reports/suggest/", report_views.category_suggestions, name="report-suggest"),
     path("reports/mine/", report_views.my_reports, name="my-reports"),
     path("reports/find/", report_views.find_report, name="report-find"),
     path("r/<str:tracking_code>/", report_views.report_detail, name="report"),

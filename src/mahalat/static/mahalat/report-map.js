@@ -48,5 +48,12 @@
       });
     }
     if (category) { category.addEventListener("change", questions); questions(); }
+    // A suggested subject (from the description) is chosen with one tap.
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-suggested-category]");
+      if (!button || !category) { return; }
+      category.value = button.getAttribute("data-suggested-category");
+      category.dispatchEvent(new Event("change"));
+    });
   });
 })();
