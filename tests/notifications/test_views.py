@@ -114,3 +114,24 @@ def test_sms_and_email_rows_are_not_in_the_in_app_list() -> None:
         notify(recipient=owner, kind="reports.report.triaged", template="welcome", context={"phone": "0912"})
     assert Notification.objects.filter(recipient=owner).count() == 3
     assert [n.channel for n in notifications_for(user=owner)] == ["in_app"]
+
+
+def test_preferences_page_turns_sms_off_and_on() -> None:
+    from django.test import Client
+
+    from mahalat.notifications.models import NotificationPreference
+    from mahalat.notifications.preferences import channel_enabled, user_choices
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    client = Client()
+    client.force_login(user)
+    page = client.get("/notifications/preferences/")
+    assert page.status_code == 200
+    assert 'name="reports.report|sms" id="pref-1-1" checked' in page.content.decode()
+    client.post("/notifications/preferences/", {})  # everything unticked
+    assert not channel_enabled(kind="reports.report.triaged", channel="sms", choices=user_choices(user))
+    client.post("/notifications/preferences/", {"reports.report|sms": "on"})
+    assert channel_enabled(kind="reports.report.triaged", channel="sms", choices=user_choices(user))
+    assert NotificationPreference.objects.filter(user=user).count() >= 1
+    assert Client().get("/notifications/preferences/").status_code == 302
