@@ -206,7 +206,10 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DemoServer
     env = _server_env(var_dir)
 
     _manage(["migrate", "--noinput"], env=env, timeout=MIGRATE_TIMEOUT, log_path=log_path)
-    _manage(["load_demo_city", "--no-progress"], env=env, timeout=DEMO_TIMEOUT, log_path=log_path)
+    # The year of demo reports takes minutes here; the journeys make the reports they need.
+    _manage(
+        ["load_demo_city", "--no-progress", "--no-reports"], env=env, timeout=DEMO_TIMEOUT, log_path=log_path
+    )
     listed = _manage(["demo_accounts", "--json"], env=env, timeout=MIGRATE_TIMEOUT, log_path=log_path)
     accounts = _parse_accounts(listed.stdout)
 

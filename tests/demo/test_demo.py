@@ -220,7 +220,7 @@ def test_demo_accounts_table() -> None:
 @pytest.mark.django_db
 def test_load_command_and_if_missing() -> None:
     out = StringIO()
-    call_command("load_demo_city", "--no-progress", stdout=out)
+    call_command("load_demo_city", "--no-progress", "--no-reports", stdout=out)
     assert "60" in out.getvalue()
     before = _row_counts()
     out = StringIO()

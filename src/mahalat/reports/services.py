@@ -43,7 +43,7 @@ from mahalat.reports.models import (
 from mahalat.reports.workflow import TRANSITIONS
 from mahalat.territory.locate import locate, validate_coordinates
 from mahalat.territory.models import City, Neighborhood
-from mahalat.worktime.calendar import add_working_time
+from mahalat.worktime.calendar import load_calendar, local_date
 
 DESCRIPTION_MAX = 4000
 ADDRESS_MAX = 300
@@ -282,6 +282,7 @@ def report_submit(
     triage_hours = category.triage_hours if category else 8
     resolve_hours = category.resolve_hours if category else 56
     state = ReportState.SUBMITTED if signed_in else ReportState.UNVERIFIED
+    calendar = load_calendar(city_id=city.pk, first_day=local_date(now))  # once for the three deadlines
     report = Report(
         city=city,
         district_id=neighborhood.district_id,
@@ -303,9 +304,9 @@ def report_submit(
         handler_kind=routed.handler_kind,
         handler_agency=routed.agency,
         needs_routing=routed.needs_routing,
-        triage_due_at=add_working_time(city_id=city.pk, start=now, hours=triage_hours),
-        resolve_due_at=add_working_time(city_id=city.pk, start=now, hours=resolve_hours),
-        deputy_due_at=add_working_time(city_id=city.pk, start=now, hours=2 * resolve_hours),
+        triage_due_at=calendar.add_working_time(start=now, hours=triage_hours),
+        resolve_due_at=calendar.add_working_time(start=now, hours=resolve_hours),
+        deputy_due_at=calendar.add_working_time(start=now, hours=2 * resolve_hours),
         submitted_at=now,
         state_changed_at=now,
     )

@@ -110,7 +110,8 @@ def holiday_add(
 
 @transaction.atomic
 def holiday_remove(*, actor: Any, holiday: Holiday) -> None:
-    locked = Holiday.objects.select_for_update().select_related("city").get(pk=holiday.pk)
+    # of="self": the city is a nullable join, which PostgreSQL cannot lock.
+    locked = Holiday.objects.select_for_update(of=("self",)).select_related("city").get(pk=holiday.pk)
     _check(actor, locked.city)
     event_record(
         actor=actor,

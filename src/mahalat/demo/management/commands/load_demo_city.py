@@ -1,7 +1,9 @@
-"""``manage.py load_demo_city [--if-missing] [--no-progress]``: load the demo city «کوهسار (شهر نمایشی)».
+"""``manage.py load_demo_city [--if-missing] [--no-reports] [--no-progress]``: load the demo city
+«کوهسار (شهر نمایشی)», then a year of its citizen reports (``manage.py load_demo_reports``).
 
 Safe to run again: it only adds what is missing. ``--if-missing`` returns at once (one query) when
-the demo city is already there, which is what ``make run`` wants on every start.
+the demo city is already there, which is what ``make run`` wants on every start. ``--no-reports``
+loads the city and its accounts only (the reports take a minute or two on SQLite).
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from mahalat.demo.city import CITY_SLUG
+from mahalat.demo.management.commands.load_demo_reports import describe
+from mahalat.demo.reports import demo_reports_load
 from mahalat.demo.services import demo_city_load
 from mahalat.territory.models import City
 
@@ -30,6 +34,11 @@ class Command(BaseCommand):
             "--if-missing",
             action="store_true",
             help=_("Do nothing if the demo city is already in the database."),
+        )
+        parser.add_argument(
+            "--no-reports",
+            action="store_true",
+            help=_("Do not load the year of citizen reports (manage.py load_demo_reports loads them later)."),
         )
         parser.add_argument("--no-progress", action="store_true", help=_("Do not show a progress bar."))
 
@@ -75,4 +84,11 @@ class Command(BaseCommand):
             )
         else:
             self.stdout.write(_("Everything was already in place; nothing was changed."))
+        if not options["no_reports"]:
+            try:
+                reports = demo_reports_load(progress=not options["no_progress"])
+            except ValidationError as exc:
+                raise CommandError("\n".join(exc.messages)) from exc
+            for line in describe(reports):
+                self.stdout.write(line)
         self.stdout.write(_("To see the demo accounts and their password: manage.py demo_accounts"))
