@@ -256,3 +256,30 @@ def test_resolved_reports_close_themselves_after_the_grace_period(town, settings
     assert report.state == S.CLOSED
     assert ReportTransition.objects.filter(report=report, to_state=S.CLOSED, actor=None).exists()
     assert reports_close_resolved(now=MONDAY_MORNING + timedelta(days=9)) == 0
+
+
+def test_the_address_can_stand_for_the_pin(town) -> None:
+    town.n2.name = "باغ‌بهشت"
+    town.n2.save()
+    report = report_submit(
+        actor=town.people["citizen"],
+        city=town.city,
+        description="چاله",
+        lat=None,
+        lng=None,
+        address="كوچه سوم، محله باغ‌بهشت",
+        category_slug="lighting",
+        now=MONDAY_MORNING,
+    )
+    assert report.neighborhood == town.n2
+    with pytest.raises(ValidationError) as exc:
+        report_submit(
+            actor=town.people["citizen"],
+            city=town.city,
+            description="چاله",
+            lat=None,
+            lng=None,
+            address="جایی در شهر",
+            category_slug="lighting",
+        )
+    assert "location" in exc.value.message_dict

@@ -45,15 +45,22 @@ class ReportForm(StyledForm):
         label=_("Latitude"),
         min_value=-90,
         max_value=90,
+        required=False,
         widget=forms.NumberInput(attrs={"step": "any", "dir": "ltr", "inputmode": "decimal"}),
     )
     lng = forms.FloatField(
         label=_("Longitude"),
         min_value=-180,
         max_value=180,
+        required=False,
         widget=forms.NumberInput(attrs={"step": "any", "dir": "ltr", "inputmode": "decimal"}),
     )
-    address = forms.CharField(label=_("Address or landmark (optional)"), max_length=300, required=False)
+    address = forms.CharField(
+        label=_("Address or landmark"),
+        help_text=_("Without a pin, name the neighborhood here."),
+        max_length=300,
+        required=False,
+    )
     photos = MultipleImageField(label=_("Photos (up to 5, optional)"), required=False)
     show_name = forms.BooleanField(label=_("Show my name on the public page"), required=False)
     phone = PhoneField(

@@ -66,7 +66,7 @@ def report_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         category = next((c for c in categories if c.slug == data["category"]), None)
-        if not data.get("file_anyway"):
+        if not data.get("file_anyway") and data["lat"] is not None and data["lng"] is not None:
             similar = similar_open_reports(
                 city_id=city.pk,
                 category_id=category.pk if category else None,
@@ -112,8 +112,6 @@ def _file_report(request: HttpRequest, form: ReportForm, city: City) -> Report |
         for photo in saved_photos:
             photo.image.delete(save=False)
         apply_service_errors(form, exc)
-        if hasattr(exc, "error_dict") and "location" in exc.error_dict:
-            form.add_error("lat", exc.error_dict["location"][0].messages)
         return None
     return report
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from shapely.geometry import shape
 
 from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, ApiToken, Role, RoleAssignment, User
 from mahalat.accounts.phone import normalize_phone
@@ -43,6 +44,7 @@ from mahalat.reports.models import (
 from mahalat.reports.workflow import TRANSITIONS
 from mahalat.territory.locate import locate, validate_coordinates
 from mahalat.territory.models import City, Neighborhood
+from mahalat.territory.selectors import neighborhood_named_in
 from mahalat.worktime.calendar import load_calendar, local_date
 
 DESCRIPTION_MAX = 4000
@@ -215,8 +217,8 @@ def report_submit(
     actor: Any | None,
     city: City,
     description: str,
-    lat: object,
-    lng: object,
+    lat: object | None,
+    lng: object | None,
     kind: str = ReportKind.PROBLEM,
     category_slug: str | None = None,
     address: str = "",
@@ -253,10 +255,19 @@ def report_submit(
             errors["category"] = [_("There is no such category in this city.")]
 
     neighborhood = None
+    if lat in (None, "") and lng in (None, "") and address:
+        # No pin: a neighborhood named in the address stands for the point (its inside point).
+        named = neighborhood_named_in(city=city, text=address)
+        if named is not None and named.boundary:
+            inside = shape(named.boundary).representative_point()
+            lat, lng = inside.y, inside.x
     try:
         latitude, longitude = validate_coordinates(lat=lat, lng=lng)
     except ValidationError as exc:
-        errors.update(exc.message_dict)
+        if lat in (None, "") and lng in (None, ""):
+            errors["location"] = [_("Put a pin on the map, or name the neighborhood in the address.")]
+        else:
+            errors.update(exc.message_dict)
     else:
         found = locate(latitude, longitude)
         if found is None or found.city.id != city.pk:

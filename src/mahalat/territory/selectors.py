@@ -6,6 +6,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
+from mahalat.persian.text import search_key
 from mahalat.territory.models import Area, City, District, Neighborhood, NeighborhoodPhoto
 
 
@@ -81,3 +82,25 @@ def district_tree(*, city: City, district_id: int | None = None) -> list[Distric
     if district_id is not None:
         districts = districts.filter(pk=district_id)
     return list(districts.order_by("number").prefetch_related(Prefetch("areas", queryset=areas)))
+
+
+def neighborhood_named_in(*, city: City, text: str) -> Neighborhood | None:
+    """The one neighborhood of the city whose name (Persian, English or historical) the text mentions,
+    longest name first; None when none or several equally long names match."""
+    key = f" {search_key(text)} "
+    if not key.strip():
+        return None
+    found: dict[int, tuple[int, Neighborhood]] = {}
+    for n in Neighborhood.objects.filter(city=city).only(
+        "id", "name", "name_en", "historical_name", "boundary", "area_id", "district_id", "city_id"
+    ):
+        for name in (n.name, n.name_en, n.historical_name):
+            name_key = search_key(name or "")
+            if len(name_key) >= 3 and f" {name_key} " in key:
+                found[n.pk] = max(found.get(n.pk, (0, n)), (len(name_key), n), key=lambda t: t[0])
+    if not found:
+        return None
+    ranked = sorted(found.values(), key=lambda t: -t[0])
+    if len(ranked) > 1 and ranked[0][0] == ranked[1][0]:
+        return None
+    return ranked[0][1]
