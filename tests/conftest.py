@@ -10,6 +10,9 @@ from django.core.cache import cache
 
 from mahalat.notifications.sms import InMemorySmsBackend, SmsMessage
 
+# The shared `town` fixture (a small town with a person for every role), for reports and the inbox.
+pytest_plugins = ["tests.towns"]
+
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked `postgresql` need its row locks; on SQLite they are deselected (reported, never

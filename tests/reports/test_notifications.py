@@ -79,7 +79,13 @@ def test_escalation_tells_the_next_level_and_the_council_once(town) -> None:
     told = set(Notification.objects.filter(kind="reports.escalation").values_list("recipient_id", flat=True))
     expected = {
         town.people[name].pk
-        for name in ("area_officer", "district_officer", "district_manager", "council_chair")
+        for name in (
+            "area_officer",
+            "officer_and_deputy",
+            "district_officer",
+            "district_manager",
+            "council_chair",
+        )
     }
     assert told == expected
     count = Notification.objects.filter(kind="reports.escalation").count()

@@ -30,15 +30,15 @@ class Town:
     a21: Any
     n1: Any  # in d1/a11, square at (51.00, 35.00)
     n2: Any  # in d2/a21, square at (51.01, 35.00)
+    n3: Any  # in d1/a11 too, square at (51.00, 35.01)
     water: Any
     lighting: Any
     leaks: Any
     people: dict[str, Any]
 
-    # A point inside each neighborhood.
     P1 = (35.005, 51.005)
     P2 = (35.005, 51.015)
-    OUTSIDE = (36.0, 52.0)
+    P3 = (35.015, 51.005)
 
 
 @pytest.fixture
@@ -48,8 +48,9 @@ def town(db: None) -> Town:
     d2 = DistrictFactory(city=city, number=2, slug="town-d2")
     a11 = AreaFactory(district=d1, number=1, slug="town-d1-a1")
     a21 = AreaFactory(district=d2, number=1, slug="town-d2-a1")
-    n1 = NeighborhoodFactory(area=a11, slug="n1", boundary=square(51.00, 35.00))
-    n2 = NeighborhoodFactory(area=a21, slug="n2", boundary=square(51.01, 35.00))
+    n1 = NeighborhoodFactory(area=a11, slug="n1", name="سرچشمه", boundary=square(51.00, 35.00))
+    n2 = NeighborhoodFactory(area=a21, slug="n2", name="باغ‌بهشت", boundary=square(51.01, 35.00))
+    n3 = NeighborhoodFactory(area=a11, slug="n3", name="چهارباغ", boundary=square(51.00, 35.01))
     invalidate_index()
     water = AgencyFactory(city=city, slug="town-water", kind=AgencyKind.WATER)
     lighting = Category.objects.create(
@@ -94,4 +95,11 @@ def town(db: None) -> Town:
     ]:
         people[name] = UserFactory()
         role_assign(actor=None, user=people[name], role=role, scope_kind=kind, scope_ref=ref)
-    return Town(city, d1, d2, a11, a21, n1, n2, water, lighting, leaks, people)
+    # An area officer of a11 who is also on the deputy's staff: sees the whole city, may handle a11 only.
+    people["officer_and_deputy"] = UserFactory()
+    for role, kind, ref in [
+        (Role.AREA_OFFICER, ScopeKind.AREA, "town-d1-a1"),
+        (Role.DEPUTY, ScopeKind.CITY, "town"),
+    ]:
+        role_assign(actor=None, user=people["officer_and_deputy"], role=role, scope_kind=kind, scope_ref=ref)
+    return Town(city, d1, d2, a11, a21, n1, n2, n3, water, lighting, leaks, people)
