@@ -116,18 +116,8 @@ def list_reports(request: HttpRequest, filters: Query[ReportQuery]) -> list[dict
         raise ValidationError({"state": [_("Unknown state: %(states)s.") % {"states": ", ".join(unknown)}]})
     qs = report_list(
         user=user,
-        filters=ReportFilters(
-            state=states or None,
-            category=filters.category,
-            neighborhood=filters.neighborhood,
-            district=filters.district,
-            area=filters.area,
-            overdue=filters.overdue,
-            q=filters.q,
-            submitted_from=filters.submitted_from,
-            submitted_to=filters.submitted_to,
-            mine=filters.mine,
-        ),
+        # The query schema's fields are ReportFilters' own; only the state list is parsed here.
+        filters=ReportFilters(**filters.model_dump(exclude={"state"}), state=states or None),
     )
     return _OutList(qs, user)
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mahalat.accounts.forms import PhoneField
 from mahalat.forms import StyledForm
+from mahalat.persian.text import localized_name
 from mahalat.reports.models import Category, ReportKind
 
 
@@ -92,12 +93,9 @@ class ReportForm(StyledForm):
                     )
                 else:
                     field = forms.CharField(max_length=1000, required=False)
-                field.label = q.get("label_en") if _language_is_english() else q.get("label")
-                field.widget.attrs.update(
-                    {
-                        "data-category": slug,
-                        "class": "form-select" if isinstance(field, forms.ChoiceField) else "form-control",
-                    }
+                field.label = localized_name(name=q.get("label", ""), name_en=q.get("label_en", ""))
+                field.widget.attrs["class"] = (
+                    "form-select" if isinstance(field, forms.ChoiceField) else "form-control"
                 )
                 self.fields[name] = field
         if signed_in:
@@ -118,12 +116,6 @@ class ReportForm(StyledForm):
     def answer_fields(self) -> list[tuple[str, Any]]:
         """(category slug, bound field) for every extra question, so the page can show the chosen one's."""
         return [(name.split("__")[1], self[name]) for name in self.fields if name.startswith("answer__")]
-
-
-def _language_is_english() -> bool:
-    from django.utils.translation import get_language
-
-    return (get_language() or "fa").startswith("en")
 
 
 class CommentForm(StyledForm):

@@ -352,42 +352,43 @@ class ReportPhoto(models.Model):
         return self.image.name
 
 
-class ReportSupport(models.Model):
+class _PersonOnReport(models.Model):
+    """One person's link to one report (a support, a follow): at most one of each kind."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
+    )
+    created_at = models.DateTimeField(_("time"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.report_id}"
+
+
+class ReportSupport(_PersonOnReport):
     """ "Me too": one per person and report."""
 
     report = models.ForeignKey(
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="supports"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("support")
         verbose_name_plural = _("supports")
         constraints = [models.UniqueConstraint(fields=["report", "user"], name="reports_support_once")]
 
-    def __str__(self) -> str:
-        return f"{self.user_id} → {self.report_id}"
 
-
-class ReportFollow(models.Model):
+class ReportFollow(_PersonOnReport):
     report = models.ForeignKey(
         Report, verbose_name=_("report"), on_delete=models.CASCADE, related_name="follows"
     )
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="+"
-    )
-    created_at = models.DateTimeField(_("time"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("follower")
         verbose_name_plural = _("followers")
         constraints = [models.UniqueConstraint(fields=["report", "user"], name="reports_follow_once")]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} → {self.report_id}"
 
 
 class ReportComment(models.Model):
