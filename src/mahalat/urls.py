@@ -8,6 +8,12 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", include("mahalat.portal.urls")),
     path("accounts/", include("mahalat.accounts.urls")),
+    # Each council app owns its public paths and its paths under workspace/; listed before the
+    # workspace app, whose workspace/<slug>/ would otherwise catch them.
+    path("", include("mahalat.councils.urls")),
+    path("", include("mahalat.elections.urls")),
+    path("", include("mahalat.meetings.urls")),
+    path("", include("mahalat.resolutions.urls")),
     path("workspace/", include("mahalat.workspace.urls")),
     path("notifications/", include("mahalat.notifications.urls")),
     path("", include("mahalat.api.urls")),

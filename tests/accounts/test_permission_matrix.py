@@ -83,6 +83,8 @@ READ_INTERNAL = {
 }
 WRITE_OPERATION = {**DISTRICT_STAFF, "area_officer": AREA_11}
 CONFIGURE = {"administrator": CITY_A, "superuser": EVERYTHING}
+COUNCIL_OFFICERS = {"council_chair": NBHD_111, "council_secretary": NBHD_111}
+SIGNED_IN = {actor: EVERYTHING for actor in ACTORS if actor != "anonymous"}
 
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "governance.read_public": {actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS},
@@ -138,6 +140,45 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "worktime.change_calendar": {"deputy": CITY_A, "administrator": CITY_A, "superuser": EVERYTHING},
     # Open311 client applications (their api_keys) are city configuration: the administrator.
     "open311.manage_client": CONFIGURE,
+    # Councils: a council's composition is public; the deputy authors templates and policy; the district
+    # forms councils and seats members; a member resigns their own seat.
+    "councils.view_council": dict.fromkeys(ACTORS, EVERYTHING),
+    "councils.view_council_health": READ_INTERNAL,
+    "councils.author_seat_template": {"deputy": CITY_A, **CONFIGURE},
+    "councils.set_council_policy": {"deputy": CITY_A},
+    "councils.form_council": DISTRICT_STAFF,
+    "councils.seat_member": DISTRICT_STAFF,
+    "councils.resign_membership": {"citizen": {"citizen_item"}},
+    "councils.manage_working_groups": {**DISTRICT_STAFF, **COUNCIL_OFFICERS},
+    # Forming a council: the district runs calls and elections; residents apply, claim residency, vote.
+    "elections.view_call": {actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS},
+    "elections.run_call": DISTRICT_STAFF,
+    "elections.apply_to_call": SIGNED_IN,
+    "elections.view_application": {"citizen": {"citizen_item"}, **DISTRICT_STAFF, **CONFIGURE},
+    "elections.review_application": DISTRICT_STAFF,
+    "elections.claim_residency": SIGNED_IN,
+    "elections.verify_residency": WRITE_OPERATION,
+    "elections.run_election": DISTRICT_STAFF,
+    "elections.cast_ballot": SIGNED_IN,
+    "elections.view_election": {actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS},
+    # Meetings: officers (chair, secretary) run them, every member votes, the chair approves minutes.
+    "meetings.view_meeting": {actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS},
+    "meetings.view_private_items": READ_INTERNAL,
+    "meetings.schedule_meeting": {**COUNCIL_OFFICERS, **DISTRICT_STAFF},
+    "meetings.propose_agenda_item": {**COUNCIL, **WRITE_OPERATION},
+    "meetings.manage_agenda": {**COUNCIL_OFFICERS, **DISTRICT_STAFF},
+    "meetings.run_meeting": COUNCIL_OFFICERS,
+    "meetings.cast_vote": COUNCIL,
+    "meetings.write_minutes": COUNCIL_OFFICERS,
+    "meetings.approve_minutes": {"council_chair": NBHD_111},
+    "meetings.view_minutes": {actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS},
+    # Resolutions: adopted by the council's officers, carried out by the responsible unit or agency.
+    "resolutions.view_resolution": {
+        actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS
+    },
+    "resolutions.adopt_resolution": COUNCIL_OFFICERS,
+    "resolutions.assign_resolution": WRITE_OPERATION,
+    "resolutions.report_progress": {**WRITE_OPERATION, "agency_liaison": AGENCY_1},
 }
 
 

@@ -117,6 +117,9 @@ is_district_staff = role_covers(*DISTRICT_ROLES)
 is_district_manager = role_covers(Role.DISTRICT_MANAGER)
 is_area_officer = role_covers(Role.AREA_OFFICER)
 is_council_role = role_covers(*COUNCIL_ROLES)
+# The council's officers run its meetings; the chair alone approves what the secretary wrote.
+is_council_officer = role_covers(Role.COUNCIL_CHAIR, Role.COUNCIL_SECRETARY)
+is_council_chair = role_covers(Role.COUNCIL_CHAIR)
 is_agency_liaison = role_covers(Role.AGENCY_LIAISON)
 is_administrator = is_superuser | role_covers(Role.ADMINISTRATOR)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from mahalat.api import accounts, reports, territory
+from mahalat.api import accounts, councils, meetings, reports, resolutions, territory
 from mahalat.api.errors import install_error_handlers
 
 api = NinjaAPI(
@@ -26,3 +26,6 @@ install_error_handlers(api)
 api.add_router("/territory", territory.router)
 api.add_router("/auth", accounts.router)
 api.add_router("/reports", reports.router)
+api.add_router("/councils", councils.router)
+api.add_router("/meetings", meetings.router)
+api.add_router("/resolutions", resolutions.router)
