@@ -6,6 +6,7 @@ The expected cells are written out by hand, not derived from the rules under tes
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from types import SimpleNamespace
@@ -13,6 +14,7 @@ from typing import Any
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.db import transaction
 from django.utils import timezone
 
 from mahalat.accounts.models import ROLE_SCOPE_KIND, Role, ScopeKind
@@ -192,8 +194,15 @@ def _item(scope: Scope, **attrs: Any) -> SimpleNamespace:
     return SimpleNamespace(scope=scope, **attrs)
 
 
-@pytest.fixture
-def world(db: None) -> World:
+@pytest.fixture(scope="module")
+def world(django_db_setup: None, django_db_blocker: Any) -> Iterator[World]:
+    """Built once for the module (a hundred permissions read it, none writes), rolled back after."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _build_world()
+        transaction.set_rollback(True)
+
+
+def _build_world() -> World:
     city_a = CityFactory(slug="city-a")
     district_1 = DistrictFactory(city=city_a, number=1)
     district_2 = DistrictFactory(city=city_a, number=2)
@@ -267,7 +276,7 @@ def test_matrix_covers_every_permission_and_role() -> None:
 
 
 @pytest.mark.parametrize("perm", sorted(EXPECTED))
-def test_permission_matrix(world: World, perm: str) -> None:
+def test_permission_matrix(db: None, world: World, perm: str) -> None:
     mismatches = []
     for actor_name in ACTORS:
         allowed = EXPECTED[perm].get(actor_name, set())
