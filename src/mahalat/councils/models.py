@@ -248,6 +248,7 @@ class MembershipEnd(models.TextChoices):
     RESIGNED = "resigned", _("Resigned")
     REMOVED = "removed", _("Removed")
     DECEASED = "deceased", _("Deceased")
+    DISSOLVED = "dissolved", _("Council dissolved")
 
 
 class Membership(models.Model):

@@ -46,5 +46,7 @@ ENDS_SEATS = frozenset({S.TERM_ENDED, S.DISSOLVED})
 def allowed_targets(state: str, *, include_renew: bool = False) -> list[str]:
     """The states a council in `state` may move to through `council_transition`, in the table's order."""
     return [
-        to for (frm, to), rule in TRANSITIONS.items() if frm == state and (include_renew or not rule.via_renew_only)
+        to
+        for (frm, to), rule in TRANSITIONS.items()
+        if frm == state and (include_renew or not rule.via_renew_only)
     ]
