@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mahalat.councils.models import PlacedInNeighborhood
+from mahalat.elections.documents import private_storage
 from mahalat.territory.scope import Scope
 
 
@@ -70,7 +71,10 @@ class RegistrationCall(models.Model):
                 condition=Q(closes_at__gt=models.F("opens_at")), name="elections_call_closes_after_opens"
             ),
         ]
-        indexes = [models.Index(fields=["state", "closes_at"], name="elections_call_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "closes_at"], name="elections_call_state_idx"),
+            models.Index(fields=["district", "state"], name="elections_call_district_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -136,7 +140,10 @@ class Application(PlacedInNeighborhood):
                 name="elections_one_application_per_call",
             ),
         ]
-        indexes = [models.Index(fields=["call", "neighborhood", "state"], name="elections_app_review_idx")]
+        indexes = [
+            models.Index(fields=["call", "neighborhood", "state"], name="elections_app_review_idx"),
+            models.Index(fields=["applicant", "submitted_at"], name="elections_app_mine_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.applicant} → {self.neighborhood}"
@@ -151,7 +158,8 @@ class ApplicationDocument(models.Model):
         Application, verbose_name=_("application"), on_delete=models.CASCADE, related_name="documents"
     )
     code = models.SlugField(_("document"), max_length=40)
-    file = models.FileField(_("file"), upload_to="applications/%Y/%m/")
+    # Identity papers: kept out of the public media folder, served only through a permission-checked view.
+    file = models.FileField(_("file"), upload_to="applications/%Y/%m/", storage=private_storage)
     content_type = models.CharField(_("content type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
@@ -270,11 +278,18 @@ class Election(PlacedInNeighborhood):
             models.CheckConstraint(
                 condition=Q(closes_at__gt=models.F("opens_at")), name="elections_closes_after_opens"
             ),
+            # One running election per seat type of a council; certified ones stay as history, so a
+            # council with vacancies later can hold a by-election.
             models.UniqueConstraint(
                 fields=["council", "seat_type"],
-                condition=~Q(state="cancelled"),
-                name="elections_one_per_seat_type",
+                condition=Q(state__in=["scheduled", "open", "closed"]),
+                name="elections_one_running_per_seat_type",
             ),
+        ]
+        indexes = [
+            models.Index(fields=["state", "opens_at"], name="elections_due_open_idx"),
+            models.Index(fields=["state", "closes_at"], name="elections_due_close_idx"),
+            models.Index(fields=["district", "state"], name="elections_district_idx"),
         ]
 
     def __str__(self) -> str:
@@ -289,8 +304,10 @@ class Candidate(models.Model):
     election = models.ForeignKey(
         Election, verbose_name=_("election"), on_delete=models.CASCADE, related_name="candidates"
     )
-    application = models.OneToOneField(
-        Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="candidacy"
+    # A foreign key, not one-to-one: an application accepted once can stand again if its election is
+    # cancelled and scheduled anew (once per election, as the constraint below says).
+    application = models.ForeignKey(
+        Application, verbose_name=_("application"), on_delete=models.PROTECT, related_name="candidacies"
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("candidate"), on_delete=models.PROTECT, related_name="+"
@@ -307,6 +324,9 @@ class Candidate(models.Model):
         ordering = ["election_id", "rank", "id"]
         constraints = [
             models.UniqueConstraint(fields=["election", "user"], name="elections_candidate_unique"),
+            models.UniqueConstraint(
+                fields=["election", "application"], name="elections_candidate_application_unique"
+            ),
         ]
 
     def __str__(self) -> str:
