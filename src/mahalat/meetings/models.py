@@ -82,6 +82,8 @@ class Meeting(PlacedInNeighborhood):
             models.Index(fields=["council", "starts_at"], name="meetings_council_time_idx"),
             models.Index(fields=["district", "starts_at"], name="meetings_district_time_idx"),
             models.Index(fields=["state", "starts_at"], name="meetings_state_time_idx"),
+            # The public list of a neighborhood's meetings.
+            models.Index(fields=["neighborhood", "starts_at"], name="meetings_nbhd_time_idx"),
         ]
 
     def __str__(self) -> str:
