@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from mahalat.councils.models import PlacedInNeighborhood
@@ -114,6 +115,13 @@ class Resolution(PlacedInNeighborhood):
             models.Index(fields=["district", "state", "deadline"], name="resolutions_district_due_idx"),
             models.Index(fields=["state", "deadline"], name="resolutions_due_idx"),
             models.Index(fields=["responsible_agency", "state"], name="resolutions_agency_idx"),
+            # The public accountability page: a neighborhood's public resolutions, by year.
+            models.Index(
+                fields=["neighborhood", "is_public", "jalali_year"], name="resolutions_nbhd_public_idx"
+            ),
+            # An area officer's tracker, and the deputy's attention list.
+            models.Index(fields=["area", "state", "deadline"], name="resolutions_area_due_idx"),
+            models.Index(fields=["city", "escalation_level", "state"], name="resolutions_city_escal_idx"),
         ]
 
     def __str__(self) -> str:
@@ -129,6 +137,26 @@ class Resolution(PlacedInNeighborhood):
             neighborhood_id=self.neighborhood_id,
             agency_id=self.responsible_agency_id,
         )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_RESOLUTION_STATES
+
+    @property
+    def is_overdue(self) -> bool:
+        """Open after its deadline day (in Tehran)."""
+        return self.is_open and self.deadline < timezone.localdate()
+
+    @property
+    def owner_label(self) -> str:
+        """Who must carry it out: the agency's name, the area's or district's, or the council."""
+        if self.responsible_kind == ResponsibleKind.AGENCY and self.responsible_agency is not None:
+            return str(self.responsible_agency)
+        if self.responsible_kind == ResponsibleKind.AREA:
+            return str(self.area)
+        if self.responsible_kind == ResponsibleKind.DISTRICT:
+            return str(self.district)
+        return str(ResponsibleKind(self.responsible_kind).label)
 
     @property
     def number(self) -> str:
