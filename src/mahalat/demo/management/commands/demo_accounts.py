@@ -14,6 +14,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from mahalat.councils.models import Membership
 from mahalat.demo.selectors import DemoAccountRow, demo_accounts_existing
 
 
@@ -25,6 +26,32 @@ def _scope_text(row: DemoAccountRow) -> str:
     if row.scope is None:
         return "—"
     return f"{row.scope_name} ({row.scope})"
+
+
+def _council_seats(rows: list[DemoAccountRow]) -> list[str]:
+    """Where each demo account sits on a council now: one line per current seat (one query)."""
+    phones = ["+98" + row.phone[1:] for row in rows if row.phone]
+    seats = (
+        Membership.objects.filter(user__phone__in=phones, ends_on__isnull=True)
+        .select_related("user", "neighborhood", "seat_type", "council")
+        .order_by("neighborhood__slug", "role", "user__phone")
+    )
+    return [
+        _(
+            "%(name)s (%(phone)s): %(role)s of the council of %(neighborhood)s (%(slug)s), "
+            "term %(term)s, seat: %(seat)s"
+        )
+        % {
+            "name": seat.user.full_name,
+            "phone": seat.user.phone_local,
+            "role": seat.get_role_display(),
+            "neighborhood": seat.neighborhood.name,
+            "slug": seat.neighborhood.slug,
+            "term": seat.council.term_number,
+            "seat": seat.seat_type,
+        }
+        for seat in seats
+    ]
 
 
 class Command(BaseCommand):
@@ -66,6 +93,12 @@ class Command(BaseCommand):
         for row in table[1:]:
             self.stdout.write(line(row))
         self.stdout.write("")
+        seats = _council_seats(rows)
+        if seats:
+            self.stdout.write(_("Council seats of the demo accounts:"))
+            for seat in seats:
+                self.stdout.write(f"  {seat}")
+            self.stdout.write("")
         self.stdout.write(
             _("These accounts and their password are public demo data; never use them in production.")
         )

@@ -1,9 +1,11 @@
-"""``manage.py load_demo_city [--if-missing] [--no-reports] [--no-progress]``: load the demo city
-«کوهسار (شهر نمایشی)», then a year of its citizen reports (``manage.py load_demo_reports``).
+"""``manage.py load_demo_city [--if-missing] [--no-reports] [--no-councils] [--no-progress]``: load the
+demo city «کوهسار (شهر نمایشی)», then a year of its citizen reports (``manage.py load_demo_reports``),
+then its councils with a year of their meetings and resolutions (``manage.py load_demo_councils``).
 
 Safe to run again: it only adds what is missing. ``--if-missing`` returns at once (one query) when
 the demo city is already there, which is what ``make run`` wants on every start. ``--no-reports``
-loads the city and its accounts only (the reports take a minute or two on SQLite).
+skips the reports (they take a minute or two on SQLite), ``--no-councils`` the councils (about half a
+minute).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from mahalat.demo.city import CITY_SLUG
+from mahalat.demo.council_loader import demo_councils_load
+from mahalat.demo.management.commands.load_demo_councils import describe as describe_councils
 from mahalat.demo.management.commands.load_demo_reports import describe
 from mahalat.demo.reports import demo_reports_load
 from mahalat.demo.services import demo_city_load
@@ -39,6 +43,11 @@ class Command(BaseCommand):
             "--no-reports",
             action="store_true",
             help=_("Do not load the year of citizen reports (manage.py load_demo_reports loads them later)."),
+        )
+        parser.add_argument(
+            "--no-councils",
+            action="store_true",
+            help=_("Do not load the councils (manage.py load_demo_councils loads them later)."),
         )
         parser.add_argument("--no-progress", action="store_true", help=_("Do not show a progress bar."))
 
@@ -90,5 +99,13 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError("\n".join(exc.messages)) from exc
             for line in describe(reports):
+                self.stdout.write(line)
+        if not options["no_councils"]:
+            # After the reports, so the councils' agendas take up the neighborhoods' own reports.
+            try:
+                councils = demo_councils_load(progress=not options["no_progress"])
+            except ValidationError as exc:
+                raise CommandError("\n".join(exc.messages)) from exc
+            for line in describe_councils(councils):
                 self.stdout.write(line)
         self.stdout.write(_("To see the demo accounts and their password: manage.py demo_accounts"))
