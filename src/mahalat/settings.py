@@ -261,6 +261,11 @@ CELERY_BEAT_SCHEDULE = {
     "escalate-overdue-reports": {"task": "reports.escalate_overdue", "schedule": 300.0},
     "close-resolved-reports": {"task": "reports.close_resolved", "schedule": 3600.0},
     "retrain-category-classifier": {"task": "reports.retrain_classifier", "schedule": 86400.0},
+    # Polls open and close on time; each meeting is reminded once, the day before.
+    "advance-elections": {"task": "elections.advance", "schedule": 60.0},
+    "remind-meetings": {"task": "meetings.send_reminders", "schedule": 3600.0},
+    "escalate-overdue-resolutions": {"task": "resolutions.escalate_overdue", "schedule": 300.0},
+    "end-expired-council-terms": {"task": "councils.end_expired_terms", "schedule": 3600.0},
 }
 # A notification that failed this many times is marked failed (retries back off 1, 2, 4 … minutes).
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
