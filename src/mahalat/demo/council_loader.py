@@ -119,6 +119,7 @@ from mahalat.meetings.models import (
     VoteChoice,
     VoteMode,
 )
+from mahalat.persian.digits import to_persian_digits
 from mahalat.referrals.models import Agency
 from mahalat.reports.models import HandlerKind, Report
 from mahalat.resolutions.models import (
@@ -346,7 +347,9 @@ class _Builder:
     def address(self, hood: Neighborhood) -> str:
         rng = self.rng
         return rng.choice(data.ADDRESSES).format(
-            neighborhood=hood.name, n=rng.randint(1, 24), p=rng.randint(1, 180)
+            neighborhood=hood.name,
+            n=to_persian_digits(rng.randint(1, 24)),
+            p=to_persian_digits(rng.randint(1, 180)),
         )
 
     @staticmethod
@@ -1148,7 +1151,9 @@ class _Builder:
             )
             if report is not None:
                 category = report.category.name
-                item.title = data.REPORT_ITEM_TITLE.format(code=report.tracking_code, category=category)[:200]
+                item.title = data.REPORT_ITEM_TITLE.format(
+                    code=to_persian_digits(report.tracking_code), category=category
+                )[:200]
                 item.description = data.REPORT_ITEM_DESCRIPTION.format(excerpt=report.description[:600])
                 item.source, item.report, item.proposed_by = AgendaSource.REPORT, report, rng.choice(members)
                 self.topics[id(item)] = (None, False)
@@ -1234,8 +1239,9 @@ class _Builder:
         item.vote_closed_at = meeting.opened_at + timedelta(minutes=20 + 25 * item.position)
         verdict = "تصویب شد" if result.adopted else "تصویب نشد"
         item.discussion += (
-            f"<p><strong>نتیجه‌ی رأی‌گیری:</strong> {result.votes_for} موافق، {result.votes_against} مخالف، "
-            f"{result.votes_abstain} ممتنع؛ {verdict}.</p>"
+            f"<p><strong>نتیجه‌ی رأی‌گیری:</strong> {to_persian_digits(result.votes_for)} موافق، "
+            f"{to_persian_digits(result.votes_against)} مخالف، "
+            f"{to_persian_digits(result.votes_abstain)} ممتنع؛ {verdict}.</p>"
         )
         for vote in votes:
             self.add("vote", vote)
@@ -1247,10 +1253,10 @@ class _Builder:
         assert meeting.closed_at is not None
         chair = next((m.user for m in term.seats if m.role == MemberRole.CHAIR), None)
         body = data.MINUTES_OPENING.format(
-            number=meeting.number,
+            number=to_persian_digits(meeting.number),
             neighborhood=hood.name,
-            present=present,
-            seated=meeting.seated_members,
+            present=to_persian_digits(present),
+            seated=to_persian_digits(meeting.seated_members),
             place=meeting.place,
         )
         body += (data.MINUTES_QUORUM if meeting.had_quorum else data.MINUTES_NO_QUORUM) + data.MINUTES_CLOSING
@@ -1305,7 +1311,7 @@ class _Builder:
                 kind = ResponsibleKind.DISTRICT
             owner = agency.name if agency is not None else data.OWNER_NAMES[kind]
             text = data.REPORT_RESOLUTION.format(
-                code=report.tracking_code, category=report.category.name, owner=owner
+                code=to_persian_digits(report.tracking_code), category=report.category.name, owner=owner
             )
             milestones = ()
         adopted_at = item.vote_closed_at + timedelta(minutes=5)
