@@ -15,6 +15,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from mahalat.accounts.forms import apply_service_errors
@@ -232,7 +233,11 @@ def schedule_series(request: HttpRequest, council_id: int) -> HttpResponse:
         except ConflictError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, _("%(count)s meetings are scheduled.") % {"count": len(created)})
+            messages.success(
+                request,
+                ngettext("%(count)s meeting is scheduled.", "%(count)s meetings are scheduled.", len(created))
+                % {"count": len(created)},
+            )
             return redirect("meetings:council", council_id=council.pk)
     return _council_page(request, council_id, status=400, forms={"series": form})
 
