@@ -37,6 +37,7 @@ def _clean_cache() -> Iterator[None]:
 def _media_root(settings: Any, tmp_path: Path) -> None:
     """Uploaded files of a test go to its own folder."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
 
 
 @pytest.fixture

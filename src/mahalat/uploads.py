@@ -1,4 +1,5 @@
-"""Uploaded images are checked by content, capped in size, re-encoded and stripped of metadata.
+"""Uploaded images are checked by content, capped in size, re-encoded and stripped of metadata; files
+that only some people may read live in a private storage with no URL.
 
 Nothing a person uploads is stored as sent: the file is decoded by Pillow (so a script renamed to
 .jpg is refused), turned the right way up, shrunk to a sensible size and written again as JPEG with no
@@ -8,12 +9,15 @@ EXIF block, which removes GPS positions and camera details.
 from __future__ import annotations
 
 import io
+import os
 import uuid
 import warnings
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
@@ -80,3 +84,27 @@ def sanitize_image(upload: UploadedFile, *, limits: ImageLimits = ImageLimits())
     ) as exc:
         raise not_an_image from exc
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
+
+
+class PrivateStorage(FileSystemStorage):
+    """Files beside the media folder, never under it, so no static or media route can reach them: they
+    are served only by views that check permission (application documents, agenda attachments)."""
+
+    # Read on every use, not cached, so a changed setting (tests give each test its own folder) applies.
+    @property
+    def base_location(self) -> str:  # type: ignore[override]
+        return str(settings.PRIVATE_MEDIA_ROOT)
+
+    @property
+    def location(self) -> str:  # type: ignore[override]
+        return os.path.abspath(self.base_location)
+
+    def url(self, name: str | None) -> str:
+        raise ValueError("Private files have no public URL; serve them through their view.")
+
+
+_private = PrivateStorage()
+
+
+def private_storage() -> PrivateStorage:
+    return _private

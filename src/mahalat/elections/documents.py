@@ -6,21 +6,18 @@ they are only ever served through a view that checks who asks (`views.document_d
 
 from __future__ import annotations
 
-import os
 import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
-from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 
 from mahalat.uploads import ImageLimits, sanitize_image
+from mahalat.uploads import private_storage as uploads_private_storage
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 PDF_CONTENT_TYPE = "application/pdf"
@@ -31,27 +28,8 @@ _PDF_HEADER = re.compile(rb"^%PDF-(1\.[0-7]|2\.0)[\r\n%\s]")
 _PDF_ACTIVE = re.compile(rb"/(JavaScript|JS|Launch|EmbeddedFile|RichMedia)\b")
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files beside the media folder, never under it (so no static or media route can reach them)."""
-
-    @cached_property
-    def base_location(self) -> str:  # type: ignore[override]
-        configured = getattr(settings, "PRIVATE_MEDIA_ROOT", None)
-        return str(configured or os.path.join(os.fspath(settings.MEDIA_ROOT), os.pardir, "private"))
-
-    @cached_property
-    def location(self) -> str:  # type: ignore[override]
-        return os.path.abspath(self.base_location)
-
-    def url(self, name: str | None) -> str:
-        raise ValueError("Application documents have no public URL; serve them through their view.")
-
-
-_private = PrivateStorage()
-
-
-def private_storage() -> PrivateStorage:
-    return _private
+# Kept importable here: migration 0002 names this path.
+private_storage = uploads_private_storage
 
 
 @dataclass(frozen=True, slots=True)

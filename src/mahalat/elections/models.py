@@ -15,8 +15,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from mahalat.councils.models import PlacedInNeighborhood
-from mahalat.elections.documents import private_storage
 from mahalat.territory.scope import Scope
+from mahalat.uploads import private_storage
 
 
 class CallState(models.TextChoices):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mahalat.councils.models import PlacedInNeighborhood
 from mahalat.territory.scope import Scope
+from mahalat.uploads import private_storage
 
 
 class MeetingKind(models.TextChoices):
@@ -210,7 +211,7 @@ class AgendaAttachment(models.Model):
         AgendaItem, verbose_name=_("agenda item"), on_delete=models.CASCADE, related_name="attachments"
     )
     name = models.CharField(_("name"), max_length=150)
-    file = models.FileField(_("file"), upload_to="agenda/%Y/%m/")
+    file = models.FileField(_("file"), upload_to="agenda/%Y/%m/", storage=private_storage)
     content_type = models.CharField(_("content type"), max_length=40)
     size = models.PositiveIntegerField(_("size (bytes)"))
     uploaded_by = models.ForeignKey(
