@@ -108,10 +108,9 @@ def route(*, category: Category | None, neighborhood: Neighborhood) -> Route:
 # --- telling the reporter -----------------------------------------------------------------------------
 
 
-def _notify_reporter(
-    report: Report, *, kind: str, template: str, extra: dict[str, Any] | None = None
-) -> None:
-    """In the write's transaction: the reporter hears of it (an anonymous one by SMS only)."""
+def notify_reporter(report: Report, *, kind: str, template: str, extra: dict[str, Any] | None = None) -> None:
+    """In the write's transaction: the reporter hears of it (an anonymous one by SMS only). Other apps
+    whose work touches a report (council resolutions) tell its reporter through this too."""
     context = {"tracking_code": report.tracking_code, **(extra or {})}
     if report.reporter_id:
         notify(
@@ -340,7 +339,7 @@ def report_submit(
         to_state=state,
     )
     if state == ReportState.SUBMITTED:
-        _notify_reporter(report, kind="reports.report.submitted", template="report_submitted")
+        notify_reporter(report, kind="reports.report.submitted", template="report_submitted")
     else:
         report_verification_send(report=report)
     event_record(
@@ -490,7 +489,7 @@ def report_transition(
     )
     if actor is None or actor.pk != locked.reporter_id:
         template = "report_submitted" if to == ReportState.SUBMITTED else "report_state_changed"
-        _notify_reporter(
+        notify_reporter(
             locked,
             kind=f"reports.report.{to}",
             template=template,

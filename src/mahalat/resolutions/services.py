@@ -26,7 +26,7 @@ from mahalat.persian.jalali import format_jalali_date
 from mahalat.persian.text import normalize_text
 from mahalat.referrals.models import Agency
 from mahalat.reports.models import Report, ReportFollow, ReportState
-from mahalat.reports.services import report_transition
+from mahalat.reports.services import notify_reporter, report_transition
 from mahalat.reports.workflow import TRANSITIONS as REPORT_TRANSITIONS
 from mahalat.resolutions.models import (
     OPEN_RESOLUTION_STATES,
@@ -189,27 +189,11 @@ def _notify_report_people(
     base = _context(resolution, **extra)
     for report in reports:
         context = {**base, "tracking_code": report.tracking_code}
-        if report.reporter_id:
-            if report.reporter_id != skip_user_id and report.reporter.is_active:
-                notify(
-                    recipient=report.reporter,
-                    kind=kind,
-                    template=template,
-                    context=context,
-                    city_id=report.city_id,
-                    neighborhood_id=report.neighborhood_id,
-                )
-        elif report.reporter_phone:
-            notify(
-                recipient=None,
-                phone=report.reporter_phone,
-                kind=kind,
-                template=template,
-                context=context,
-                channels=["sms"],
-                city_id=report.city_id,
-                neighborhood_id=report.neighborhood_id,
-            )
+        reporter_is_skipped = report.reporter_id is not None and (
+            report.reporter_id == skip_user_id or not report.reporter.is_active
+        )
+        if not reporter_is_skipped:
+            notify_reporter(report, kind=kind, template=template, extra=base)
         for person in followers.get(report.pk, []):
             if person.pk in {report.reporter_id, skip_user_id}:
                 continue
