@@ -76,16 +76,17 @@ def loaded(
 ) -> Iterator[DemoCouncilsSummary]:
     from django.conf import settings
 
-    media = settings.MEDIA_ROOT
-    # The open call's documents are written under the module's own media folder.
+    media, private = settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT
+    # The open call's documents are written under the module's own folders.
     settings.MEDIA_ROOT = MEDIA["root"] = tmp_path_factory.mktemp("module") / "media"
+    settings.PRIVATE_MEDIA_ROOT = MEDIA["private"] = MEDIA["root"].parent / "private"
     with django_db_blocker.unblock(), transaction.atomic():  # type: ignore[attr-defined]
         demo_city_load(progress=False)
         invalidate_index()
         demo_reports_load(count=REPORTS, progress=False)
         yield demo_councils_load(progress=False)
         transaction.set_rollback(True)
-    settings.MEDIA_ROOT = media
+    settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = media, private
     invalidate_index()
 
 
@@ -540,7 +541,9 @@ def test_resolution_history_follows_the_lifecycle(loaded: DemoCouncilsSummary) -
     for t in ResolutionTransition.objects.filter(resolution__city_id=city.pk).order_by("at", "id"):
         history[t.resolution_id].append(t)
     for r in Resolution.objects.filter(city_id=city.pk):
-        steps = history.get(r.pk, [])
+        adoption, *steps = history[r.pk]  # the first entry is the adoption, as resolution_adopt writes it
+        assert (adoption.from_state, adoption.to_state) == ("", ResolutionState.ADOPTED)
+        assert adoption.at == r.adopted_at
         state = ResolutionState.ADOPTED
         for t in steps:
             assert t.from_state == state and (t.from_state, t.to_state) in TRANSITIONS
@@ -626,7 +629,7 @@ def test_refuses_without_the_demo_city(loaded: DemoCouncilsSummary) -> None:
 
 @pytest.mark.django_db
 def test_open_call_documents_are_pdfs(loaded: DemoCouncilsSummary, settings: Any) -> None:
-    settings.MEDIA_ROOT = MEDIA["root"]
+    settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = MEDIA["root"], MEDIA["private"]
     application = Application.objects.filter(call__state=CallState.OPEN).prefetch_related("documents").first()
     assert application is not None
     for document in application.documents.all():

@@ -1351,7 +1351,8 @@ class _Builder:
         actor = self.officers.get(resolution.district_id)
         adopted_at = resolution.adopted_at
         deadline = resolution.deadline
-        steps: list[tuple[datetime, str, str, int, str]] = []  # at, from, to, progress, note
+        # at, from, to, progress, note; the first is the adoption itself, as `resolution_adopt` records it
+        steps: list[tuple[datetime, str, str, int, str]] = [(adopted_at, "", ResolutionState.ADOPTED, 0, "")]
         assigned_at = adopted_at + timedelta(days=rng.randint(1, 10), hours=rng.randint(1, 5))
         if (now - adopted_at).days < 20 and rng.random() < 0.5:
             assigned_at = now + timedelta(days=1)  # the district has not confirmed the owner yet
@@ -1431,7 +1432,7 @@ class _Builder:
                 "resolution_transition",
                 ResolutionTransition(
                     resolution=resolution,
-                    actor=actor,
+                    actor=actor if frm else None,  # the adoption was the council's, not the officer's
                     from_state=frm,
                     to_state=to,
                     progress=progress,
@@ -1444,7 +1445,7 @@ class _Builder:
             resolution.state, resolution.progress, resolution.state_changed_at = to, progress, at
             if to in (ResolutionState.DONE, ResolutionState.NOT_FEASIBLE):
                 resolution.outcome, resolution.finished_at = note, at
-        resolution.version = 1 + len(steps)
+        resolution.version = len(steps)  # the adoption is version 1, as in the services
         # Overdue: open after its deadline day. The escalation job raised it as it would have.
         if resolution.state in (
             ResolutionState.ADOPTED,
