@@ -7,6 +7,8 @@ and district-wide lists compare ids and never walk the territory tree.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -15,6 +17,16 @@ from django.utils.translation import gettext_lazy as _
 
 from mahalat.persian.text import localized_name
 from mahalat.territory.scope import Scope
+
+
+def placement(place: Any) -> dict[str, int]:
+    """The ids a `PlacedInNeighborhood` row copies, from a neighborhood or from any row placed in one."""
+    return {
+        "city_id": place.city_id,
+        "district_id": place.district_id,
+        "area_id": place.area_id,
+        "neighborhood_id": place.neighborhood_id,
+    }
 
 
 class PlacedInNeighborhood(models.Model):

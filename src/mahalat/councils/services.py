@@ -36,6 +36,7 @@ from mahalat.councils.models import (
     SeatType,
     WorkingGroup,
     WorkingGroupKind,
+    placement,
 )
 from mahalat.councils.selectors import policy_in_force
 from mahalat.councils.workflow import CURRENT_STATES, ENDS_SEATS, SEATING_STATES, TRANSITIONS
@@ -281,15 +282,6 @@ def council_policy_save(
 # --- councils and their lifecycle -------------------------------------------------------------------------
 
 
-def _placed(neighborhood: Neighborhood) -> dict[str, int]:
-    return {
-        "city_id": neighborhood.city_id,
-        "district_id": neighborhood.district_id,
-        "area_id": neighborhood.area_id,
-        "neighborhood_id": neighborhood.pk,
-    }
-
-
 def _one_current_council_error() -> ValidationError:
     return ValidationError(
         {
@@ -324,7 +316,7 @@ def council_create(
     try:
         with transaction.atomic():
             council = Council.objects.create(
-                seat_template=seat_template, term_number=last + 1, **_placed(neighborhood)
+                seat_template=seat_template, term_number=last + 1, **placement(neighborhood)
             )
     except IntegrityError as exc:  # a council formed at the same moment won
         raise _one_current_council_error() from exc
@@ -507,7 +499,7 @@ def council_renew(*, actor: Any, council: Council) -> Council:
                 seat_template=template,
                 term_number=locked.term_number + 1,
                 predecessor=locked,
-                **_placed(locked.neighborhood),
+                **placement(locked),
             )
     except IntegrityError as exc:
         raise _one_current_council_error() from exc
@@ -648,7 +640,7 @@ def membership_seat(
                 starts_on=starts_on,
                 election=election,
                 replaces=replaces,
-                **_placed(locked.neighborhood),
+                **placement(locked),
             )
     except IntegrityError as exc:  # someone was seated in the same role or seat at the same moment
         if role in OFFICER_ROLES:

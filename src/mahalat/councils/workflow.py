@@ -11,17 +11,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mahalat.councils.models import CouncilState as S
+from mahalat.workflow import Rule as BaseRule
 
 FORM = "councils.form_council"
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
-    permission: str
-    requires: tuple[str, ...] = ()  # "reason", "term_start"
+class Rule(BaseRule):
+    # requires: "reason", "term_start"; system_may: the periodic job ends terms.
     # Renewal is made by council_renew, which also opens the next term; the transition alone is refused.
     via_renew_only: bool = False
-    system_may: bool = False  # the periodic job may make it (term end)
 
 
 TRANSITIONS: dict[tuple[str, str], Rule] = {

@@ -82,6 +82,7 @@ from mahalat.councils.models import (
     SeatTemplate,
     SeatType,
     WorkingGroup,
+    placement,
 )
 from mahalat.demo import councils as data
 from mahalat.demo.city import CITY_SLUG, COUNCIL_NEIGHBORHOOD_SLUG
@@ -647,10 +648,7 @@ class _Builder:
                 user=user,
                 role=Role.COUNCIL_MEMBER,
                 scope_kind=ScopeKind.NEIGHBORHOOD,
-                city_id=hood.city_id,
-                district_id=hood.district_id,
-                area_id=hood.area_id,
-                neighborhood=hood,
+                **placement(hood),
                 valid_from=_at(on, 0),
                 created_at=_at(on, 9),
             ),
@@ -660,10 +658,7 @@ class _Builder:
             office = f"نماینده‌ی مدیر {hood.area.name}"
         m = Membership(
             council=term.council,
-            city_id=hood.city_id,
-            district_id=hood.district_id,
-            area_id=hood.area_id,
-            neighborhood=hood,
+            **placement(hood),
             user=user,
             seat_type=seat,
             role=MemberRole.MEMBER,
@@ -1319,10 +1314,7 @@ class _Builder:
         deadline = adopted_on + timedelta(days=rng.choice((30, 45, 60, 60, 90, 120)))
         resolution = Resolution(
             council=meeting.council,
-            city_id=meeting.city_id,
-            district_id=meeting.district_id,
-            area_id=meeting.area_id,
-            neighborhood=meeting.neighborhood,
+            **placement(meeting),
             meeting=meeting,
             agenda_item=item,
             jalali_year=jalali_year(adopted_at),

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from mahalat.accounts.models import User
 from mahalat.accounts.rules import require_permission
 from mahalat.audit.services import event_record
-from mahalat.councils.models import Council, CouncilState, Membership, SeatFill, SeatType
+from mahalat.councils.models import Council, CouncilState, Membership, SeatFill, SeatType, placement
 from mahalat.elections.documents import check_document
 from mahalat.elections.models import (
     Application,
@@ -45,13 +45,13 @@ from mahalat.elections.workflow import (
     ELECTION_TRANSITIONS,
     RESIDENCY_TRANSITIONS,
     REVIEWABLE_CALL_STATES,
-    Rule,
 )
 from mahalat.errors import ConflictError
 from mahalat.notifications.services import notify
 from mahalat.persian.digits import to_ascii_digits
 from mahalat.persian.text import normalize_text
 from mahalat.territory.models import District, Neighborhood
+from mahalat.workflow import Rule
 
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
@@ -231,6 +231,17 @@ def _call_snapshot(call: RegistrationCall, neighborhoods: Iterable[Any], seat_ty
     }
 
 
+def _call_write(call: RegistrationCall, values: dict[str, Any], *, residents_only: bool) -> None:
+    """Store a call's checked values (`_check_call`), its neighborhoods and seat types included."""
+    call.title, call.description = values["title"], values["description"]
+    call.opens_at, call.closes_at = values["opens_at"], values["closes_at"]
+    call.residents_only, call.min_age = bool(residents_only), values["min_age"]
+    call.required_documents = values["required_documents"]
+    call.save()
+    call.neighborhoods.set(values["neighborhoods"])
+    call.seat_types.set(values["seat_types"])
+
+
 @transaction.atomic
 def call_create(
     *,
@@ -260,13 +271,8 @@ def call_create(
         min_age=min_age,
         required_documents=required_documents,
     )
-    call.title, call.description = values["title"], values["description"]
-    call.opens_at, call.closes_at = values["opens_at"], values["closes_at"]
-    call.residents_only, call.min_age = bool(residents_only), values["min_age"]
-    call.required_documents, call.created_by = values["required_documents"], actor
-    call.save()
-    call.neighborhoods.set(values["neighborhoods"])
-    call.seat_types.set(values["seat_types"])
+    call.created_by = actor
+    _call_write(call, values, residents_only=residents_only)
     event_record(
         actor=actor,
         action="elections.call.created",
@@ -308,13 +314,7 @@ def call_update(
         min_age=min_age,
         required_documents=required_documents,
     )
-    locked.title, locked.description = values["title"], values["description"]
-    locked.opens_at, locked.closes_at = values["opens_at"], values["closes_at"]
-    locked.residents_only, locked.min_age = bool(residents_only), values["min_age"]
-    locked.required_documents = values["required_documents"]
-    locked.save()
-    locked.neighborhoods.set(values["neighborhoods"])
-    locked.seat_types.set(values["seat_types"])
+    _call_write(locked, values, residents_only=residents_only)
     event_record(
         actor=actor,
         action="elections.call.updated",
@@ -495,10 +495,7 @@ def _application_submit(
     try:
         with transaction.atomic():
             application = Application.objects.create(
-                city_id=neighborhood.city_id,
-                district_id=neighborhood.district_id,
-                area_id=neighborhood.area_id,
-                neighborhood=neighborhood,
+                **placement(neighborhood),
                 call=call,
                 applicant=actor,
                 seat_type=seat_type,
@@ -635,10 +632,7 @@ def residency_claim(
     try:
         with transaction.atomic():
             residency = Residency.objects.create(
-                city_id=neighborhood.city_id,
-                district_id=neighborhood.district_id,
-                area_id=neighborhood.area_id,
-                neighborhood=neighborhood,
+                **placement(neighborhood),
                 user=actor,
                 address=address,
                 postal_code=code,
@@ -722,10 +716,7 @@ def election_schedule(
     council = Council.objects.select_for_update().get(pk=council.pk)
     call = RegistrationCall.objects.get(pk=call.pk)  # its state as it is now, not as the caller read it
     election = Election(
-        city_id=council.city_id,
-        district_id=council.district_id,
-        area_id=council.area_id,
-        neighborhood_id=council.neighborhood_id,
+        **placement(council),
         call=call,
         council=council,
         seat_type=seat_type,

@@ -39,10 +39,10 @@ from mahalat.elections.workflow import (
     APPLICATION_TRANSITIONS,
     CALL_TRANSITIONS,
     ELECTION_TRANSITIONS,
-    allowed_targets,
 )
 from mahalat.errors import ConflictError
 from mahalat.territory.models import District
+from mahalat.workflow import allowed_targets
 
 PAGE_SIZE = 25
 

@@ -7,25 +7,17 @@ a table is refused with a clear message (409 in the API); the `*_transition` ser
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mahalat.elections.models import ApplicationState as A
 from mahalat.elections.models import CallState as C
 from mahalat.elections.models import ElectionState as E
 from mahalat.elections.models import ResidencyState as R
+from mahalat.workflow import Rule
 
 RUN_CALL = "elections.run_call"
 REVIEW = "elections.review_application"
 OWN = "governance.act_on_own"
 VERIFY = "elections.verify_residency"
 RUN_ELECTION = "elections.run_election"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    permission: str
-    requires: tuple[str, ...] = ()  # "reason": a reason the people concerned will read
-    system_may: bool = False  # the periodic job may make it (opening and closing the polls on time)
 
 
 CALL_TRANSITIONS: dict[tuple[str, str], Rule] = {
@@ -64,8 +56,3 @@ REVIEWABLE_CALL_STATES = frozenset({C.OPEN, C.REVIEW})
 ELECTION_CALL_STATES = frozenset({C.REVIEW, C.CLOSED})
 # The counts exist for reading only once the polls have closed.
 RESULTS_STATES = frozenset({E.CLOSED, E.CERTIFIED})
-
-
-def allowed_targets(table: dict[tuple[str, str], Rule], state: str) -> list[str]:
-    """The states an object in `state` may move to under `table`, in the table's order."""
-    return [to for (frm, to) in table if frm == state]

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from mahalat.accounts.rules import has_permission, require_permission
 from mahalat.audit.services import event_record
-from mahalat.councils.models import Council, CouncilPolicy, CouncilState, Membership
+from mahalat.councils.models import Council, CouncilPolicy, CouncilState, Membership, placement
 from mahalat.councils.selectors import policy_in_force
 from mahalat.errors import ConflictError
 from mahalat.meetings import decisions
@@ -185,10 +185,7 @@ def _new_meeting(
     actor: Any,
 ) -> Meeting:
     return Meeting.objects.create(
-        city_id=council.city_id,
-        district_id=council.district_id,
-        area_id=council.area_id,
-        neighborhood_id=council.neighborhood_id,
+        **placement(council),
         council=council,
         number=number,
         kind=kind,
@@ -661,10 +658,7 @@ def agenda_item_propose(
     else:
         source = AgendaSource.DISTRICT
     item = AgendaItem.objects.create(
-        city_id=council.city_id,
-        district_id=council.district_id,
-        area_id=council.area_id,
-        neighborhood_id=council.neighborhood_id,
+        **placement(council),
         council=council,
         title=title,
         description=description,

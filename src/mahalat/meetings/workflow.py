@@ -8,11 +8,10 @@ place the lifecycles are written down; each has one service that applies it
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mahalat.meetings.models import AgendaItemState as I
 from mahalat.meetings.models import MeetingState as M
 from mahalat.meetings.models import MinutesState as N
+from mahalat.workflow import Rule
 
 RUN = "meetings.run_meeting"
 MANAGE = "meetings.manage_agenda"
@@ -20,12 +19,6 @@ SCHEDULE = "meetings.schedule_meeting"
 PROPOSE = "meetings.propose_agenda_item"
 WRITE = "meetings.write_minutes"
 APPROVE = "meetings.approve_minutes"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    permission: str
-    requires: tuple[str, ...] = ()  # inputs that must be given: "reason", "meeting", "vote"
 
 
 MEETING_TRANSITIONS: dict[tuple[str, str], Rule] = {
@@ -56,8 +49,3 @@ MINUTES_TRANSITIONS: dict[tuple[str, str], Rule] = {
 
 # Items still to be dealt with while a meeting is in session.
 OPEN_ITEM_STATES = frozenset({I.SCHEDULED, I.VOTING})
-
-
-def allowed_targets(table: dict[tuple[str, str], Rule], state: str) -> list[str]:
-    """The states an entity in `state` may move to, in the table's order."""
-    return [to for (frm, to) in table if frm == state]

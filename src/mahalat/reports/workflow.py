@@ -6,19 +6,12 @@ place the lifecycle is written down; `services.report_transition` is the only co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from mahalat.reports.models import ReportState as S
+from mahalat.workflow import Rule
+from mahalat.workflow import allowed_targets as next_states
 
 HANDLE = "reports.handle_report"
 CONFIRM = "reports.confirm_resolution"
-
-
-@dataclass(frozen=True, slots=True)
-class Rule:
-    permission: str | None  # checked against the report; None: only the system makes it
-    requires: tuple[str, ...] = ()  # inputs that must be given: "note", "reason", "duplicate_of", "agency"
-    system_may: bool = False  # the system (periodic jobs, phone confirmation) may make it too
 
 
 TRANSITIONS: dict[tuple[str, str], Rule] = {
@@ -45,4 +38,4 @@ TERMINAL_STATES = frozenset({S.REJECTED, S.DUPLICATE, S.CLOSED})
 
 def allowed_targets(state: str) -> list[str]:
     """The states a report in `state` may move to, in the table's order."""
-    return [to for (frm, to) in TRANSITIONS if frm == state]
+    return next_states(TRANSITIONS, state)

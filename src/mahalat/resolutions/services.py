@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, Role, RoleAssignment, User
 from mahalat.accounts.rules import require_permission
 from mahalat.audit.services import event_record
-from mahalat.councils.models import Council, CouncilPolicy
+from mahalat.councils.models import Council, CouncilPolicy, placement
 from mahalat.errors import ConflictError
 from mahalat.meetings.models import AgendaItem, AgendaItemState, MeetingState
 from mahalat.notifications.services import notify
@@ -301,10 +301,7 @@ def resolution_adopt(
     last = Resolution.objects.filter(council=council, jalali_year=year).aggregate(top=Max("sequence"))["top"]
     votes_cast = item.votes_for + item.votes_against + item.votes_abstain
     resolution = Resolution(
-        city_id=council.city_id,
-        district_id=council.district_id,
-        area_id=council.area_id,
-        neighborhood_id=council.neighborhood_id,
+        **placement(council),
         council=council,
         meeting=item.meeting,
         agenda_item=item,

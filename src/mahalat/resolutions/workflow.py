@@ -12,16 +12,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from mahalat.resolutions.models import ResolutionState as S
+from mahalat.workflow import Rule as BaseRule
+from mahalat.workflow import allowed_targets as next_states
 
 ASSIGN = "resolutions.assign_resolution"
 PROGRESS = "resolutions.report_progress"
 
 
 @dataclass(frozen=True, slots=True)
-class Rule:
-    permission: str
-    # Inputs that must be given: "note" (an outcome or a reason the public sees).
-    requires: tuple[str, ...] = ()
+class Rule(BaseRule):
+    # requires: "note" (an outcome or a reason the public sees).
     # The owner (responsible kind, agency) and the deadline may be corrected in this step.
     sets_owner: bool = False
     # A progress percentage may be given in this step.
@@ -44,4 +44,4 @@ TERMINAL_STATES = frozenset({S.DONE, S.NOT_FEASIBLE})
 
 def allowed_targets(state: str) -> list[str]:
     """The states a resolution in `state` may move to, in the table's order."""
-    return [to for (frm, to) in TRANSITIONS if frm == state]
+    return next_states(TRANSITIONS, state)
