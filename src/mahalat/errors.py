@@ -44,6 +44,10 @@ class ConflictError(DomainError):
     status = 409
 
 
+class TransitionNotAllowed(ConflictError):
+    """The object's current state does not allow the requested one (a pair missing from its table)."""
+
+
 class NotAuthenticatedError(DomainError):
     code = ErrorCode.NOT_AUTHENTICATED
     status = 401

@@ -40,7 +40,7 @@ from mahalat.councils.models import (
 )
 from mahalat.councils.selectors import policy_in_force
 from mahalat.councils.workflow import CURRENT_STATES, ENDS_SEATS, SEATING_STATES, TRANSITIONS
-from mahalat.errors import ConflictError
+from mahalat.errors import ConflictError, TransitionNotAllowed
 from mahalat.notifications.services import notify
 from mahalat.persian.text import normalize_text
 from mahalat.territory.models import City, Neighborhood
@@ -67,10 +67,6 @@ DEFAULT_WORKING_GROUPS: list[tuple[str, str]] = [
     (WorkingGroupKind.CIVIL_WORKS, "کارگروه عمران و خدمات شهری"),
     (WorkingGroupKind.ENVIRONMENT, "کارگروه محیط زیست"),
 ]
-
-
-class TransitionNotAllowed(ConflictError):
-    """The council's state does not allow this change (409)."""
 
 
 def add_months(day: date, months: int) -> date:

@@ -84,6 +84,7 @@ from mahalat.councils.models import (
     WorkingGroup,
     placement,
 )
+from mahalat.councils.services import add_months
 from mahalat.demo import councils as data
 from mahalat.demo.city import CITY_SLUG, COUNCIL_NEIGHBORHOOD_SLUG
 from mahalat.demo.report_texts import LAST_NAMES
@@ -213,17 +214,6 @@ def _historical_dates() -> Iterator[None]:
 def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
     """A moment of a local (Tehran) day, as the aware UTC the database stores."""
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=TEHRAN).astimezone(UTC)
-
-
-def _add_months(day: date, months: int) -> date:
-    month0 = day.month - 1 + months
-    year, month = day.year + month0 // 12, month0 % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return date(year, month, d)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
 
 
 def jalali_year(moment: datetime) -> int:
@@ -448,7 +438,7 @@ class _Builder:
         if forming or start > today - timedelta(days=HISTORY_DAYS + 30) or rng.random() < 0.3:
             if start is not None:
                 prev_end = start - timedelta(days=47)
-            prev_start = _add_months(prev_end, -self.policy.term_months)
+            prev_start = add_months(prev_end, -self.policy.term_months)
             prev = self.council(hood, term=1, start=prev_start, state=CouncilState.RENEWED, stops=prev_end)
             terms.append(self.terms[-1])
             renewed = prev_end + timedelta(days=2)
@@ -485,7 +475,7 @@ class _Builder:
         created: date | None = None,
     ) -> Council:
         officer = self.officers.get(hood.district_id)
-        end = _add_months(start, self.policy.term_months) if start else None
+        end = add_months(start, self.policy.term_months) if start else None
         created = created or (start - timedelta(days=45) if start else self.today)
         council = self.add(
             "council_first" if predecessor is None else "council_next",

@@ -46,7 +46,7 @@ from mahalat.elections.workflow import (
     RESIDENCY_TRANSITIONS,
     REVIEWABLE_CALL_STATES,
 )
-from mahalat.errors import ConflictError
+from mahalat.errors import ConflictError, TransitionNotAllowed
 from mahalat.notifications.services import notify
 from mahalat.persian.digits import to_ascii_digits
 from mahalat.persian.text import normalize_text
@@ -60,10 +60,6 @@ STATEMENT_MAX = 3000
 REASON_MAX = 2000
 DOCUMENTS_MAX = 10
 OLDEST_AGE = 120
-
-
-class TransitionNotAllowed(ConflictError):
-    """The object's current state does not allow the requested one."""
 
 
 class AlreadyVoted(ConflictError):

@@ -25,7 +25,7 @@ from mahalat.accounts.rules import has_permission, require_permission
 from mahalat.audit.services import event_record
 from mahalat.councils.models import Council, CouncilPolicy, CouncilState, Membership, placement
 from mahalat.councils.selectors import policy_in_force
-from mahalat.errors import ConflictError
+from mahalat.errors import ConflictError, TransitionNotAllowed
 from mahalat.meetings import decisions
 from mahalat.meetings.models import (
     AgendaAttachment,
@@ -68,10 +68,6 @@ ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 ATTACHMENTS_PER_ITEM = 10
 # A start a few minutes in the past is a meeting being recorded as it begins, not a mistake.
 PAST_TOLERANCE = timedelta(minutes=15)
-
-
-class TransitionNotAllowed(ConflictError):
-    """The entity's current state does not allow the requested one."""
 
 
 # --- shared checks ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ from mahalat.accounts.phone import normalize_phone
 from mahalat.accounts.rules import require_permission
 from mahalat.accounts.throttle import check_not_throttled, record_failure
 from mahalat.audit.services import event_record
-from mahalat.errors import ConflictError
+from mahalat.errors import ConflictError, TransitionNotAllowed
 from mahalat.notifications.services import notify
 from mahalat.notifications.sms import send_sms
 from mahalat.persian.digits import to_ascii_digits
@@ -49,10 +49,6 @@ from mahalat.worktime.calendar import load_calendar, local_date
 
 DESCRIPTION_MAX = 4000
 ADDRESS_MAX = 300
-
-
-class TransitionNotAllowed(ConflictError):
-    """The report's current state does not allow the requested one."""
 
 
 # --- tracking codes ---------------------------------------------------------------------------------

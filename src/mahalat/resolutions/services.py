@@ -19,7 +19,7 @@ from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, Role, RoleAss
 from mahalat.accounts.rules import require_permission
 from mahalat.audit.services import event_record
 from mahalat.councils.models import Council, CouncilPolicy, placement
-from mahalat.errors import ConflictError
+from mahalat.errors import ConflictError, TransitionNotAllowed
 from mahalat.meetings.models import AgendaItem, AgendaItemState, MeetingState
 from mahalat.notifications.services import notify
 from mahalat.persian.jalali import format_jalali_date
@@ -48,10 +48,6 @@ MAX_LINKED_REPORTS = 50
 MAX_MILESTONES = 30
 DEFAULT_ESCALATION_DAYS = 30
 ADOPTING_MEETING_STATES = frozenset({MeetingState.IN_SESSION, MeetingState.CLOSED})
-
-
-class TransitionNotAllowed(ConflictError):
-    """The resolution's current state does not allow the requested one."""
 
 
 # --- small helpers -----------------------------------------------------------------------------------
