@@ -11,7 +11,7 @@ from django.core.cache import cache
 from mahalat.notifications.sms import InMemorySmsBackend, SmsMessage
 
 # The shared `town` fixture (a small town with a person for every role), for reports and the inbox.
-pytest_plugins = ["tests.towns", "tests.councils_world"]
+pytest_plugins = ["tests.towns", "tests.councils_world", "tests.referrals_world"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

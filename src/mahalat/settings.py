@@ -268,6 +268,9 @@ CELERY_BEAT_SCHEDULE = {
     "remind-meetings": {"task": "meetings.send_reminders", "schedule": 3600.0},
     "escalate-overdue-resolutions": {"task": "resolutions.escalate_overdue", "schedule": 300.0},
     "end-expired-council-terms": {"task": "councils.end_expired_terms", "schedule": 3600.0},
+    # Referrals: reminders before each deadline and escalation at a breach; agency webhooks retried.
+    "check-referral-deadlines": {"task": "referrals.check_deadlines", "schedule": 300.0},
+    "deliver-agency-webhooks": {"task": "referrals.deliver_webhooks", "schedule": 60.0},
 }
 # A notification that failed this many times is marked failed (retries back off 1, 2, 4 … minutes).
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)
@@ -316,6 +319,17 @@ LOGGING = {
 # --- product ------------------------------------------------------------------------------------
 # A resolved report the reporter neither confirms nor reopens is closed after this many days.
 REPORT_AUTO_CLOSE_DAYS = env_int("REPORT_AUTO_CLOSE_DAYS", 7)
+# Referrals without an agreement of their own: working hours to acknowledge, to answer, to finish.
+REFERRAL_DEFAULT_HOURS = (
+    env_int("REFERRAL_ACKNOWLEDGE_HOURS", 8),
+    env_int("REFERRAL_ANSWER_HOURS", 40),
+    env_int("REFERRAL_FINISH_HOURS", 160),
+)
+# The receiving body is reminded this many hours before a deadline (not before half the time passed).
+REFERRAL_REMINDER_LEAD_HOURS = env_int("REFERRAL_REMINDER_LEAD_HOURS", 24)
+# Agency webhooks: seconds to wait for an answer, and attempts before a delivery is given up.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 10)
 # How often a process re-checks whether neighborhood boundaries changed (the locate index stamp).
 LOCATE_INDEX_CHECK_SECONDS = float(env_str("LOCATE_INDEX_CHECK_SECONDS", "2"))
 # A suggested category is shown only when the classifier gives the best one at least this probability.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("mahalat.elections.urls")),
     path("", include("mahalat.meetings.urls")),
     path("", include("mahalat.resolutions.urls")),
+    path("", include("mahalat.referrals.urls")),
     path("workspace/", include("mahalat.workspace.urls")),
     path("notifications/", include("mahalat.notifications.urls")),
     path("", include("mahalat.api.urls")),

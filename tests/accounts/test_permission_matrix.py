@@ -58,6 +58,7 @@ TARGETS = [
     "agency_2_item",
     "public_item",
     "citizen_item",
+    "unit_referral_item",
 ]
 
 # What each scope contains, written out: the targets inside it.
@@ -87,6 +88,24 @@ WRITE_OPERATION = {**DISTRICT_STAFF, "area_officer": AREA_11}
 CONFIGURE = {"administrator": CITY_A, "superuser": EVERYTHING}
 COUNCIL_OFFICERS = {"council_chair": NBHD_111, "council_secretary": NBHD_111}
 SIGNED_IN = {actor: EVERYTHING for actor in ACTORS if actor != "anonymous"}
+# Referrals: the one sent from district 2 to area 11, and who receives what.
+UNIT_REFERRAL = {"unit_referral_item"}
+RECEIVERS = {
+    "district_officer": UNIT_REFERRAL,
+    "district_manager": UNIT_REFERRAL,
+    "area_officer": UNIT_REFERRAL,
+    "agency_liaison": AGENCY_1,
+}
+# Everyone on the municipality's or a council's side in city A; an agency's liaison sees its own agency.
+CITY_STAFF = {
+    **{
+        actor: CITY_A
+        for actor in ACTORS
+        if actor not in {"anonymous", "citizen", "agency_liaison", "superuser"}
+    },
+    "agency_liaison": AGENCY_1,
+    "superuser": EVERYTHING,
+}
 
 EXPECTED: dict[str, dict[str, set[str]]] = {
     "governance.read_public": {actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS},
@@ -109,7 +128,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
         | ({"citizen_item"} if actor == "citizen" else set())
         for actor in ACTORS
     },
-    "reports.view_private_details": READ_INTERNAL,
+    "reports.view_private_details": {k: v for k, v in READ_INTERNAL.items() if k != "agency_liaison"},
     "reports.handle_report": WRITE_OPERATION,
     "reports.confirm_resolution": {"citizen": {"citizen_item"}},
     "reports.support_report": {
@@ -181,6 +200,34 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "resolutions.adopt_resolution": COUNCIL_OFFICERS,
     "resolutions.assign_resolution": WRITE_OPERATION,
     "resolutions.report_progress": {**WRITE_OPERATION, "agency_liaison": AGENCY_1},
+    # Agencies and referrals: the registry and the agreements are policy (the deputy, the administrator);
+    # the sending side is district and area staff; the receiving side is the agency's liaison or the
+    # staff of the unit referred to; the deputy does nothing operational.
+    "referrals.view_agency": dict.fromkeys(ACTORS, EVERYTHING),
+    "referrals.view_agency_details": CITY_STAFF,
+    "referrals.manage_agency": {"deputy": CITY_A, **CONFIGURE},
+    "referrals.set_service_agreement": {"deputy": CITY_A, **CONFIGURE},
+    "referrals.manage_integration": {"agency_liaison": AGENCY_1, **CONFIGURE},
+    "referrals.view_scorecard": CITY_STAFF,
+    "referrals.send_referral": WRITE_OPERATION,
+    "referrals.view_referral": {
+        **READ_INTERNAL,
+        "district_officer": DISTRICT_1 | UNIT_REFERRAL,
+        "district_manager": DISTRICT_1 | UNIT_REFERRAL,
+        "area_officer": AREA_11 | UNIT_REFERRAL,
+    },
+    "referrals.receive_referral": RECEIVERS,
+    "referrals.follow_up_referral": WRITE_OPERATION,
+    "referrals.close_referral": {
+        "district_officer": DISTRICT_1 | UNIT_REFERRAL,
+        "district_manager": DISTRICT_1 | UNIT_REFERRAL,
+        "area_officer": AREA_11 | UNIT_REFERRAL,
+        "agency_liaison": AGENCY_1,
+    },
+    # Matrix items share nothing: a liaison sees a reporter's contact only where the sender shared it
+    # (tests/referrals/test_contact_sharing.py).
+    "referrals.view_reporter_contact": WRITE_OPERATION,
+    "referrals.view_deliveries": {**WRITE_OPERATION, "agency_liaison": AGENCY_1, **CONFIGURE},
 }
 
 
@@ -252,7 +299,8 @@ def _build_world() -> World:
                 area_id=area_21.pk,
                 neighborhood_id=nbhd_211.pk,
                 agency_id=agency_1.pk,
-            )
+            ),
+            receiver_scope=Scope(city_id=city_a.pk, agency_id=agency_1.pk),
         ),
         "agency_2_item": _item(
             Scope(
@@ -261,9 +309,15 @@ def _build_world() -> World:
                 area_id=area_11.pk,
                 neighborhood_id=nbhd_111.pk,
                 agency_id=agency_2.pk,
-            )
+            ),
+            receiver_scope=Scope(city_id=city_a.pk, agency_id=agency_2.pk),
         ),
         "public_item": _item(nbhd_211.scope, is_public=True, owner_id=None),
+        # A referral from district 2 to area 11 (a municipal unit): area 11's staff receive it.
+        "unit_referral_item": _item(
+            nbhd_211.scope,
+            receiver_scope=Scope(city_id=city_a.pk, district_id=district_1.pk, area_id=area_11.pk),
+        ),
         "citizen_item": _item(nbhd_211.scope, is_public=False, owner_id=citizen.pk),
     }
     return World(actors=actors, targets=targets)

@@ -250,6 +250,16 @@ class ApiToken(models.Model):
     key_hash = models.CharField(_("key hash"), max_length=64, unique=True)
     prefix = models.CharField(_("prefix"), max_length=8)
     name = models.CharField(_("name"), max_length=100, blank=True)
+    # An agency's system token: it acts only as its user's liaison role over this agency, whatever else
+    # the user holds.
+    agency = models.ForeignKey(
+        "referrals.Agency",
+        verbose_name=_("agency"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     expires_at = models.DateTimeField(_("expires"))
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)

@@ -26,6 +26,8 @@ from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, Role, RoleAss
 from mahalat.territory.scope import Scope, scope_of
 
 _CACHE_ATTR = "_mahalat_held_roles"
+# Set on a user authenticated by an agency's system token: only the liaison role over that agency counts.
+_TOKEN_AGENCY_ATTR = "_mahalat_token_agency"
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,7 @@ def held_roles(user: Any) -> tuple[HeldRole, ...]:
             "role", "scope_kind", "city_id", "district_id", "area_id", "neighborhood_id", "agency_id"
         )
     )
+    token_agency = getattr(user, _TOKEN_AGENCY_ATTR, None)
     held = tuple(
         HeldRole(
             role=role,
@@ -72,6 +75,7 @@ def held_roles(user: Any) -> tuple[HeldRole, ...]:
             scope=Scope(city_id=c, district_id=d, area_id=a, neighborhood_id=n, agency_id=g),
         )
         for role, kind, c, d, a, n, g in rows
+        if token_agency is None or (role == Role.AGENCY_LIAISON and g == token_agency)
     )
     setattr(user, _CACHE_ATTR, held)
     return held
@@ -80,6 +84,16 @@ def held_roles(user: Any) -> tuple[HeldRole, ...]:
 def forget_held_roles(user: Any) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+
+
+def restrict_to_agency(user: Any, *, agency_id: int) -> None:
+    """From now on this user object acts only as a liaison of `agency_id` (an agency system's token)."""
+    setattr(user, _TOKEN_AGENCY_ATTR, agency_id)
+    forget_held_roles(user)
+
+
+def acts_for_agency_token(user: Any) -> bool:
+    return getattr(user, _TOKEN_AGENCY_ATTR, None) is not None
 
 
 def role_covers(*roles: str) -> rules.Predicate:
@@ -96,7 +110,11 @@ def role_covers(*roles: str) -> rules.Predicate:
 
 @rules.predicate
 def is_superuser(user: Any) -> bool:
-    return bool(getattr(user, "is_superuser", False) and getattr(user, "is_active", False))
+    return bool(
+        getattr(user, "is_superuser", False)
+        and getattr(user, "is_active", False)
+        and not acts_for_agency_token(user)
+    )
 
 
 @rules.predicate

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from mahalat.accounts.models import ROLE_SCOPE_KIND, ApiToken, Role, RoleAssignment, ScopeKind, User
 from mahalat.accounts.phone import normalize_national_code, normalize_phone
-from mahalat.accounts.rules import forget_held_roles, require_permission
+from mahalat.accounts.rules import forget_held_roles, require_permission, restrict_to_agency
 from mahalat.accounts.throttle import check_not_throttled, clear_failures, record_failure
 from mahalat.audit.services import event_record
 from mahalat.notifications.sms import send_sms
@@ -332,4 +332,6 @@ def api_token_user(*, key: str) -> User | None:
     # Recording use costs a write; once a minute is precise enough.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    if token.agency_id is not None:
+        restrict_to_agency(token.user, agency_id=token.agency_id)
     return token.user

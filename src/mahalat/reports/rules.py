@@ -6,9 +6,12 @@ import rules
 
 from mahalat.accounts.rules import (
     is_administrator,
+    is_area_officer,
     is_authenticated,
+    is_city_council,
     is_council_role,
     is_deputy,
+    is_district_staff,
     is_owner,
     is_public,
     reads_internal,
@@ -17,7 +20,12 @@ from mahalat.accounts.rules import (
 
 rules.add_perm("reports.submit_report", rules.always_allow)
 rules.add_perm("reports.view_report", is_public | reads_internal | (is_authenticated & is_owner))
-rules.add_perm("reports.view_private_details", reads_internal)
+# The reporter's contact details stay with the municipality and the council: an agency's liaison sees
+# them only through a referral whose sender chose to share them (referrals.view_reporter_contact).
+rules.add_perm(
+    "reports.view_private_details",
+    is_administrator | is_deputy | is_city_council | is_district_staff | is_area_officer | is_council_role,
+)
 rules.add_perm("reports.handle_report", runs_operations)
 rules.add_perm("reports.confirm_resolution", is_authenticated & is_owner)
 

@@ -18,9 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry import shape
 
-from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, ApiToken, Role, RoleAssignment, User
+from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, ApiToken, Role, User
 from mahalat.accounts.phone import normalize_phone
 from mahalat.accounts.rules import require_permission
+from mahalat.accounts.selectors import role_holders
 from mahalat.accounts.throttle import check_not_throttled, record_failure
 from mahalat.audit.services import event_record
 from mahalat.errors import ConflictError, TransitionNotAllowed
@@ -398,13 +399,14 @@ def report_transition(
     note: str = "",
     expected_state: str | None = None,
     duplicate_of: Report | None = None,
-    agency: Agency | None = None,
+    referral: Any | None = None,
     now: datetime | None = None,
 ) -> Report:
     """Move a report to another state, if the table allows it and the actor may.
 
     `actor=None` is the system (periodic jobs); `expected_state` is the state the person saw, so that
-    of two officers acting on one report at once only the first succeeds.
+    of two officers acting on one report at once only the first succeeds. `referral` is the referral
+    the report now follows (given by `referrals.services.referral_create`, the only way to refer one).
     """
     now = now or timezone.now()
     locked = Report.objects.select_for_update().get(pk=report.pk)
@@ -441,10 +443,10 @@ def report_transition(
         errors["note"] = [_("Write the reason; the citizen will see it.")]
     if "duplicate_of" in rule.requires:
         errors.update(_check_original(locked, duplicate_of))
-    if "agency" in rule.requires and (
-        agency is None or agency.city_id != locked.city_id or not agency.is_active
+    if "referral" in rule.requires and (
+        referral is None or getattr(referral, "report_id", None) != locked.pk
     ):
-        errors["agency"] = [_("Choose an active executive agency of this city.")]
+        errors["referral"] = [_("Refer a report by sending a referral to an agency or a municipal unit.")]
     if errors:
         raise ValidationError(errors)
 
@@ -452,6 +454,7 @@ def report_transition(
     locked.state = to
     locked.state_changed_at = now
     changed = ["state", "state_changed_at"]
+    was_referred = before_state == ReportState.REFERRED
     if to == ReportState.REJECTED:
         locked.rejection_reason = note
         changed.append("rejection_reason")
@@ -459,7 +462,13 @@ def report_transition(
         locked.duplicate_of = _original_of(duplicate_of)
         changed.append("duplicate_of")
     elif to == ReportState.REFERRED:
-        locked.handler_agency = agency
+        assert referral is not None
+        locked.handler_agency = referral.target_agency or (
+            locked.handler_agency if locked.handler_kind == HandlerKind.AGENCY else None
+        )
+        changed.append("handler_agency")
+    elif was_referred and locked.handler_kind != HandlerKind.AGENCY:
+        locked.handler_agency = None  # handed back: the agency that had it no longer reaches it
         changed.append("handler_agency")
     elif to == ReportState.RESOLVED:
         locked.resolution_note, locked.resolved_at = note, now
@@ -500,7 +509,7 @@ def report_transition(
         after={
             "state": to,
             "note": note,
-            "agency": agency.pk if agency else None,
+            "referral": getattr(referral, "pk", None),
             "duplicate_of": locked.duplicate_of_id,
         },
     )
@@ -615,8 +624,7 @@ def _escalation_recipients(report: Report, level: int) -> list[User]:
     else:
         who |= Q(role=Role.DEPUTY, city_id=report.city_id)
         who |= Q(role=Role.DISTRICT_MANAGER, district_id=report.district_id)
-    user_ids = RoleAssignment.objects.active().filter(who).values_list("user_id", flat=True).distinct()
-    return list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("id"))
+    return role_holders(who=who)
 
 
 # --- categories -----------------------------------------------------------------------------------------

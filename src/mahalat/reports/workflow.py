@@ -20,17 +20,20 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
     (S.SUBMITTED, S.REJECTED): Rule(HANDLE, requires=("reason",)),
     (S.SUBMITTED, S.DUPLICATE): Rule(HANDLE, requires=("duplicate_of",)),
     (S.TRIAGED, S.IN_PROGRESS): Rule(HANDLE),
-    (S.TRIAGED, S.REFERRED): Rule(HANDLE, requires=("agency",)),
+    # A report is referred only through a referral (referrals.services.referral_create), which it
+    # follows from then on: a decline hands it back (in progress), "done" resolves it.
+    (S.TRIAGED, S.REFERRED): Rule(HANDLE, requires=("referral",)),
     (S.TRIAGED, S.REJECTED): Rule(HANDLE, requires=("reason",)),
     (S.TRIAGED, S.DUPLICATE): Rule(HANDLE, requires=("duplicate_of",)),
     (S.IN_PROGRESS, S.RESOLVED): Rule(HANDLE, requires=("note",)),
-    (S.IN_PROGRESS, S.REFERRED): Rule(HANDLE, requires=("agency",)),
+    (S.IN_PROGRESS, S.REFERRED): Rule(HANDLE, requires=("referral",)),
     (S.REFERRED, S.IN_PROGRESS): Rule(HANDLE, system_may=True),
     (S.REFERRED, S.RESOLVED): Rule(HANDLE, requires=("note",), system_may=True),
     (S.RESOLVED, S.CLOSED): Rule(CONFIRM, system_may=True),
     (S.RESOLVED, S.REOPENED): Rule(CONFIRM, requires=("note",)),
+    (S.RESOLVED, S.REFERRED): Rule(HANDLE, requires=("referral",)),  # the district reopens the referral
     (S.REOPENED, S.IN_PROGRESS): Rule(HANDLE),
-    (S.REOPENED, S.REFERRED): Rule(HANDLE, requires=("agency",)),
+    (S.REOPENED, S.REFERRED): Rule(HANDLE, requires=("referral",)),
 }
 
 TERMINAL_STATES = frozenset({S.REJECTED, S.DUPLICATE, S.CLOSED})

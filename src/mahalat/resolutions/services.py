@@ -15,8 +15,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, Role, RoleAssignment, User
+from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, Role, User
 from mahalat.accounts.rules import require_permission
+from mahalat.accounts.selectors import role_holders
 from mahalat.audit.services import event_record
 from mahalat.councils.models import Council, CouncilPolicy, placement
 from mahalat.errors import ConflictError, TransitionNotAllowed
@@ -105,9 +106,7 @@ def _text(value: object, *, field: str, limit: int, multiline: bool, errors: dic
 
 
 def _people(who: Q) -> list[User]:
-    """Active people holding a role in force that matches `who` (one query)."""
-    user_ids = RoleAssignment.objects.active().filter(who).values("user_id")
-    return list(User.objects.filter(pk__in=user_ids, is_active=True).order_by("id"))
+    return role_holders(who=who)
 
 
 def _council_q(resolution: Resolution) -> Q:
