@@ -19,7 +19,7 @@ from tests.factories import AgencyFactory, UserFactory
 from tests.towns import Town
 
 TEHRAN = ZoneInfo("Asia/Tehran")
-# A Saturday (a working day in Iran) morning at 9:00 in Tehran: a working day, so deadlines in working hours are easy to read.
+# Saturday, a working day in Iran, at 9:00 in Tehran: deadlines in working hours are easy to read.
 SATURDAY_9 = datetime(2026, 11, 28, 9, 0, tzinfo=TEHRAN)
 
 

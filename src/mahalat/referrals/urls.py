@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-from mahalat.referrals import urls_integration, urls_registry, urls_work
+from mahalat.referrals import urls_integration, urls_registry, urls_scorecard, urls_work
 
 app_name = "referrals"
 
-urlpatterns = [*urls_work.urlpatterns, *urls_registry.urlpatterns, *urls_integration.urlpatterns]
+urlpatterns = [
+    *urls_work.urlpatterns,
+    *urls_registry.urlpatterns,
+    *urls_integration.urlpatterns,
+    *urls_scorecard.urlpatterns,
+]
