@@ -12,6 +12,7 @@ from mahalat.errors import ConflictError, TransitionNotAllowed
 from mahalat.referrals.models import Referral, ReferralState, TargetKind
 from mahalat.referrals.services import Target, referral_create, referral_transition
 from mahalat.reports.models import ReportState
+from mahalat.reports.services import report_submit
 from tests.referrals_world import SATURDAY_9, ReferralWorld
 
 S = ReferralState
@@ -162,3 +163,48 @@ def test_agency_outside_its_jurisdiction_is_refused(referral_world: ReferralWorl
         )
     assert "target" in caught.value.message_dict
     assert submit_leak  # the helper is shared with other tests
+
+
+def test_municipal_report_done_by_its_agency_is_resolved_and_handed_back(
+    referral_world: ReferralWorld,
+) -> None:
+    """A street-lighting report (the area's own work) referred to the power company: when the company's
+    answer is done, the report is resolved with the date and the answer, and no agency holds it any more
+    (the auto-close job reads `resolved_at`)."""
+    w = referral_world
+    lat, lng = w.town.P1
+    report = report_submit(
+        actor=w.town.people["citizen"],
+        city=w.town.city,
+        description="تیر چراغ برق کج شده و سیم‌ها آویزان است",
+        lat=lat,
+        lng=lng,
+        category_slug="lighting",
+        now=SATURDAY_9,
+    )
+    referral = referral_create(
+        actor=w.people["district_officer"],
+        report=report,
+        target=Target(kind=TargetKind.AGENCY, agency=w.power),
+        subject="سیم آویزان",
+        now=SATURDAY_9,
+    )
+    report.refresh_from_db()
+    assert report.handler_agency_id == w.power.pk
+    liaison, later = w.people["power_liaison"], SATURDAY_9 + timedelta(hours=2)
+    for to in (S.ACKNOWLEDGED, S.ACCEPTED):
+        referral_transition(actor=liaison, referral=referral, to=to, now=later)
+    referral_transition(
+        actor=liaison,
+        referral=referral,
+        to=S.ANSWERED,
+        response="سیم‌ها جمع و تیر تعویض شد",
+        planned_date=date(2026, 11, 30),
+        now=later,
+    )
+    referral_transition(actor=w.people["district_officer"], referral=referral, to=S.DONE, now=later)
+    report.refresh_from_db()
+    assert report.state == ReportState.RESOLVED
+    assert report.resolved_at == later
+    assert report.resolution_note == "سیم‌ها جمع و تیر تعویض شد"
+    assert report.handler_agency_id is None

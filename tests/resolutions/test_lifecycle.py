@@ -12,6 +12,8 @@ from django.utils import timezone
 from mahalat.audit.models import Event
 from mahalat.errors import ConflictError
 from mahalat.notifications.models import Notification
+from mahalat.referrals.models import TargetKind
+from mahalat.referrals.services import Target, referral_create
 from mahalat.reports.models import ReportFollow, ReportState
 from mahalat.resolutions.models import (
     Milestone,
@@ -241,7 +243,16 @@ def test_finishing_updates_the_linked_reports(council_world: Any, adopt: Any) ->
     people = council_world.people
     officer, area = people["district_officer"], people["area_officer"]
     follower = UserFactory()
-    referred = make_report(council_world.n1, state=ReportState.REFERRED, reporter=people["resident"])
+    # A report is referred only through a referral: this one goes to the agency and follows it.
+    referred = make_report(council_world.n1, state=ReportState.TRIAGED, reporter=people["resident"])
+    referral_create(
+        actor=officer,
+        report=referred,
+        target=Target(kind=TargetKind.AGENCY, agency=council_world.agency),
+        subject="روشنایی کوچه",
+    )
+    referred.refresh_from_db()
+    assert referred.state == ReportState.REFERRED
     handled = make_report(council_world.n1, state=ReportState.IN_PROGRESS, reporter=people["citizen"])
     anonymous = make_report(council_world.n1, state=ReportState.TRIAGED, phone="+989351112233")
     ReportFollow.objects.create(report=handled, user=follower)

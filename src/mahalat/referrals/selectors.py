@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -275,5 +275,5 @@ def agreements_of(*, city_id: int, agency_id: int | None) -> QuerySet[ServiceAgr
     return (
         ServiceAgreement.objects.filter(body)
         .select_related("category", "updated_by")
-        .order_by("-category__isnull", "category__position", "category__name")
+        .order_by(F("category__position").asc(nulls_first=True), "category__name", "id")
     )

@@ -49,6 +49,7 @@ from mahalat.referrals.webhooks import webhook_enqueue
 from mahalat.referrals.workflow import TRANSITIONS
 from mahalat.reports.models import Category, Report, ReportState
 from mahalat.reports.services import notify_reporter, report_transition
+from mahalat.reports.workflow import TRANSITIONS as REPORT_TRANSITIONS
 from mahalat.resolutions.models import OPEN_RESOLUTION_STATES, Resolution
 from mahalat.territory.models import Area, City, District, Neighborhood
 from mahalat.territory.scope import Scope
@@ -236,7 +237,7 @@ def agency_token_issue(*, actor: Any, agency: Agency, name: str = "") -> tuple[s
 
 @transaction.atomic
 def agency_token_revoke(*, actor: Any, token: ApiToken) -> None:
-    locked = ApiToken.objects.select_for_update().select_related("agency").get(pk=token.pk)
+    locked = ApiToken.objects.select_for_update(of=("self",)).select_related("agency").get(pk=token.pk)
     if locked.agency is None:
         raise PermissionDenied(_("This is not an agency system's token."))
     require_permission(actor, "referrals.manage_integration", locked.agency)
@@ -674,11 +675,19 @@ def referral_transition(
     `expected_state` is the state the person saw: of two people acting on one referral at once only the
     first succeeds (the other gets a conflict, 409 in the API)."""
     now = now or timezone.now()
+    if referral.report_id is not None:
+        # The report first, then the referral, in the order `referral_create` takes them: two people
+        # acting on one report through two referrals never wait for each other in a circle.
+        Report.objects.select_for_update().filter(pk=referral.report_id).values_list("pk").first()
     locked = (
         Referral.objects.select_for_update(of=("self",))
         .select_related("target_agency", "target_district", "target_area")
         .get(pk=referral.pk)
     )
+    # Someone who may not see the referral is refused before anything else: a conflict or a refused
+    # move would tell them its state.
+    if actor is None or not has_permission(actor, "referrals.view_referral", locked):
+        raise PermissionDenied(_("You do not have permission to do this here."))
     if expected_state is not None and locked.state != expected_state:
         raise ConflictError(
             _(
@@ -697,6 +706,17 @@ def referral_transition(
     if actor is None or rule.permission is None:
         raise PermissionDenied(_("Only a person can make this change."))
     require_permission(actor, rule.permission, locked)
+    if (
+        to == ReferralState.REOPENED
+        and locked.report_id is not None
+        and Referral.objects.filter(report_id=locked.report_id, state__in=OPEN_REFERRAL_STATES)
+        .exclude(pk=locked.pk)
+        .exists()
+    ):
+        # Reopening a finished referral of a report that has since been referred again elsewhere.
+        raise ConflictError(
+            _("This report is already referred; wait for the answer or follow up that referral.")
+        )
 
     errors: dict[str, list[str]] = {}
     note = _text(note, field="note", limit=NOTE_MAX, errors=errors, multiline=True)
@@ -816,7 +836,8 @@ def _follow_in_report(referral: Referral, *, actor: Any, to: str, now: datetime)
     elif to == ReferralState.DONE and report.state == ReportState.REFERRED:
         text = referral.response or _("%(body)s reports the work done.") % {"body": body}
         report_transition(actor=None, report=report, to=ReportState.RESOLVED, note=text, now=now)
-    elif to == ReferralState.REOPENED and report.state in {ReportState.RESOLVED, ReportState.REOPENED}:
+    elif to == ReferralState.REOPENED and (report.state, ReportState.REFERRED) in REPORT_TRANSITIONS:
+        # Resolved, reopened by its citizen, or handed back after another body declined it since.
         report_transition(
             actor=actor,
             report=report,

@@ -467,9 +467,6 @@ def report_transition(
             locked.handler_agency if locked.handler_kind == HandlerKind.AGENCY else None
         )
         changed.append("handler_agency")
-    elif was_referred and locked.handler_kind != HandlerKind.AGENCY:
-        locked.handler_agency = None  # handed back: the agency that had it no longer reaches it
-        changed.append("handler_agency")
     elif to == ReportState.RESOLVED:
         locked.resolution_note, locked.resolved_at = note, now
         changed += ["resolution_note", "resolved_at"]
@@ -479,6 +476,9 @@ def report_transition(
     elif to == ReportState.REOPENED:
         locked.resolved_at = None
         changed.append("resolved_at")
+    if was_referred and to != ReportState.REFERRED and locked.handler_kind != HandlerKind.AGENCY:
+        locked.handler_agency = None  # handed back: the agency that had it no longer reaches it
+        changed.append("handler_agency")
     if to == ReportState.TRIAGED:
         locked.needs_routing = False
         changed.append("needs_routing")
