@@ -8,6 +8,7 @@ import pytest
 from django.conf import settings
 from django.core.cache import cache
 
+from mahalat.celery import app as celery_app
 from mahalat.notifications.sms import InMemorySmsBackend, SmsMessage
 
 # The shared `town` fixture (a small town with a person for every role), for reports and the inbox.
@@ -45,3 +46,12 @@ def sms_outbox() -> Iterator[list[SmsMessage]]:
     InMemorySmsBackend.outbox.clear()
     yield InMemorySmsBackend.outbox
     InMemorySmsBackend.outbox.clear()
+
+
+@pytest.fixture
+def eager_celery() -> Iterator[None]:
+    """Tasks run in-process, as in the embedded default (REDIS_URL may be set for this run)."""
+    before = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = before
