@@ -96,10 +96,17 @@ def test_transitions_403_409_and_200(town) -> None:
     assert response.status_code == 200 and response.json()["state"] == "triaged"
     response = post(officer, url, {"to": "in_progress", "expected_state": "submitted"})
     assert response.status_code == 409  # someone moved it since
-    response = post(officer, url, {"to": "referred", "agency": "no-such-agency"})
-    assert response.status_code == 422 and "agency" in response.json()["fields"]
+    # Referring is done by sending a referral; this endpoint says where, and changes nothing.
     response = post(officer, url, {"to": "referred", "agency": "town-water"})
-    assert response.status_code == 200 and response.json()["handler_agency"]["slug"] == "town-water"
+    assert response.status_code == 422
+    body = response.json()
+    assert body["code"] == "invalid" and "/api/v1/referrals" in body["message"]
+    assert "to" in body["fields"]
+    response = post(officer, url, {"to": "in_progress", "agency": "town-water"})
+    assert response.status_code == 422 and "agency" in response.json()["fields"]
+    assert Report.objects.get(pk=report.pk).state == ReportState.TRIAGED
+    response = post(officer, url, {"to": "in_progress", "expected_state": "triaged"})
+    assert response.status_code == 200 and response.json()["state"] == "in_progress"
 
 
 def test_staff_see_contact_details_the_public_does_not(town) -> None:

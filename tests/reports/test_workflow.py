@@ -8,6 +8,8 @@ from django.utils import translation
 
 from mahalat.audit.models import Event
 from mahalat.errors import ConflictError
+from mahalat.referrals.models import TargetKind
+from mahalat.referrals.services import Target, referral_create
 from mahalat.reports.models import EscalationLevel, HandlerKind, Report, ReportState, ReportTransition
 from mahalat.reports.services import (
     TransitionNotAllowed,
@@ -138,7 +140,18 @@ def test_reopen_and_refer(town) -> None:
         actor=town.people["citizen"], report=report, to=S.REOPENED, note="هنوز خاموش است"
     )
     assert report.resolved_at is None
-    report = report_transition(actor=officer, report=report, to=S.REFERRED, agency=town.water)
+    # A report is referred only through a referral, which it then follows.
+    with pytest.raises(ValidationError) as caught:
+        report_transition(actor=officer, report=report, to=S.REFERRED)
+    assert "referral" in caught.value.message_dict
+    referral_create(
+        actor=officer,
+        report=report,
+        target=Target(kind=TargetKind.AGENCY, agency=town.water),
+        subject="روشنایی کوچه",
+    )
+    report.refresh_from_db()
+    assert report.state == S.REFERRED
     assert report.handler_agency == town.water
 
 

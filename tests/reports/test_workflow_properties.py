@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from mahalat.errors import ConflictError
+from mahalat.referrals.models import OPEN_REFERRAL_STATES, Referral, TargetKind
+from mahalat.referrals.services import Target, referral_create
 from mahalat.reports.models import Report, ReportState, ReportTransition
 from mahalat.reports.services import report_submit, report_transition
 from mahalat.reports.workflow import TERMINAL_STATES, TRANSITIONS
@@ -59,9 +61,8 @@ def test_no_call_sequence_reaches_an_invalid_state(town) -> None:
             who=st.sampled_from(ACTORS),
             note=st.sampled_from(["", "یادداشت"]),
             with_original=st.booleans(),
-            with_agency=st.booleans(),
         )
-        def act(self, to: str, who: str | None, note: str, with_original: bool, with_agency: bool) -> None:
+        def act(self, to: str, who: str | None, note: str, with_original: bool) -> None:
             before = Report.objects.get(pk=self.report.pk).state
             try:
                 report_transition(
@@ -70,13 +71,31 @@ def test_no_call_sequence_reaches_an_invalid_state(town) -> None:
                     to=to,
                     note=note,
                     duplicate_of=self.original if with_original else None,
-                    agency=town.water if with_agency else None,
                 )
             except (PermissionDenied, ValidationError, ConflictError):
                 assert Report.objects.get(pk=self.report.pk).state == before
                 return
             assert (before, to) in TRANSITIONS
+            # Only a referral refers a report: a direct call never does.
+            assert to != ReportState.REFERRED
             self.expected = to
+
+        @rule(who=st.sampled_from([w for w in ACTORS if w is not None]))
+        def refer(self, who: str) -> None:
+            """The one way to refer a report: a referral to the water agency, by whoever tries."""
+            before = Report.objects.get(pk=self.report.pk).state
+            try:
+                referral_create(
+                    actor=town.people[who],
+                    report=self.report,
+                    target=Target(kind=TargetKind.AGENCY, agency=town.water),
+                    subject="نشت آب",
+                )
+            except (PermissionDenied, ValidationError, ConflictError):
+                assert Report.objects.get(pk=self.report.pk).state == before
+                return
+            assert (before, ReportState.REFERRED) in TRANSITIONS or before == ReportState.SUBMITTED
+            self.expected = ReportState.REFERRED
 
         @invariant()
         def state_is_valid_and_explained(self) -> None:
@@ -98,6 +117,8 @@ def test_no_call_sequence_reaches_an_invalid_state(town) -> None:
                 assert report.closed_at
             if report.state == ReportState.REFERRED:
                 assert report.handler_agency_id == town.water.pk
+                # A referred report follows an open referral.
+                assert Referral.objects.filter(report=report, state__in=OPEN_REFERRAL_STATES).exists()
 
     ReportLifecycle.TestCase.settings = settings(
         max_examples=40,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from mahalat.api import accounts, councils, meetings, reports, resolutions, territory
+from mahalat.api import accounts, councils, meetings, referrals, reports, resolutions, territory
 from mahalat.api.errors import install_error_handlers
 
 api = NinjaAPI(
@@ -29,3 +29,5 @@ api.add_router("/reports", reports.router)
 api.add_router("/councils", councils.router)
 api.add_router("/meetings", meetings.router)
 api.add_router("/resolutions", resolutions.router)
+api.add_router("/referrals", referrals.router)
+api.add_router("/agencies", referrals.agencies_router)

@@ -9,7 +9,7 @@ from ninja.pagination import PageNumberPagination, paginate
 from mahalat.accounts.rules import has_permission
 from mahalat.api.auth import optional_session_or_token, session_or_token
 from mahalat.api.schemas import ErrorOut, ReportIn, ReportOut, TransitionIn
-from mahalat.referrals.models import Agency
+from mahalat.errors import DomainError, ErrorCode
 from mahalat.reports.models import Report, ReportState
 from mahalat.reports.selectors import ReportFilters, report_get, report_list
 from mahalat.reports.services import report_submit, report_transition
@@ -17,6 +17,13 @@ from mahalat.territory.locate import locate, validate_coordinates
 from mahalat.territory.models import City
 
 router = Router(tags=["reports"])
+
+
+class ReferThroughReferrals(DomainError):
+    """`to=referred` on the report's transitions: referring is done by POST /api/v1/referrals."""
+
+    code = ErrorCode.INVALID
+    status = 422
 
 
 class ReportQuery(Schema):
@@ -154,14 +161,24 @@ def get_report(request: HttpRequest, tracking_code: str) -> dict[str, object]:
     response={200: ReportOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     auth=session_or_token,
     summary="Move a report to another state (403 when you may not, 409 when the state does not allow it)",
+    description=(
+        "Every state but `referred`: a report is referred by sending a referral (`POST /api/v1/referrals` "
+        'with `{"report": "<tracking code>", "target": {"agency": <id>}, …}`), which the report then '
+        "follows. `to=referred`, or an `agency`, is refused here with 422 and a message saying so."
+    ),
 )
 def transition_report(request: HttpRequest, tracking_code: str, payload: TransitionIn) -> dict[str, object]:
     user = _user(request)
     report = report_get(user=user, tracking_code=tracking_code)
+    # Referring makes a referral with its own deadlines and receiver; one endpoint does that.
+    if payload.to == ReportState.REFERRED or payload.agency:
+        message = _(
+            "A report is referred by sending a referral: POST /api/v1/referrals with the report's "
+            "tracking code and the agency or unit it goes to."
+        )
+        field = "to" if payload.to == ReportState.REFERRED else "agency"
+        raise ReferThroughReferrals(message, fields={field: [message]})
     original = report_get(user=user, tracking_code=payload.duplicate_of) if payload.duplicate_of else None
-    agency = Agency.objects.filter(slug=payload.agency).first() if payload.agency else None
-    if payload.agency and agency is None:
-        raise ValidationError({"agency": [_("There is no such agency.")]})
     report_transition(
         actor=user,
         report=report,
@@ -169,6 +186,5 @@ def transition_report(request: HttpRequest, tracking_code: str, payload: Transit
         note=payload.note,
         expected_state=payload.expected_state,
         duplicate_of=original,
-        agency=agency,
     )
     return report_out(_reload(report), user=user)

@@ -158,4 +158,8 @@ class TransitionIn(Schema):
         None, max_length=12, description="The state you saw; 409 if it changed"
     )
     duplicate_of: str | None = Field(None, max_length=12, description="Tracking code of the original")
-    agency: str | None = Field(None, max_length=80, description="Slug of the agency to refer to")
+    agency: str | None = Field(
+        None,
+        max_length=80,
+        description="Not accepted any more (422): a report is referred with POST /api/v1/referrals",
+    )
