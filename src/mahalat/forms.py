@@ -28,4 +28,5 @@ class StyledForm(forms.Form):
                 attrs = self.fields[name].widget.attrs
                 attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
                 attrs["aria-invalid"] = "true"
-                attrs["aria-describedby"] = f"id_{name}-error"
+                # The id form_fields.html gives the error element, whatever the prefix or auto_id.
+                attrs["aria-describedby"] = f"{self[name].id_for_label}-error"

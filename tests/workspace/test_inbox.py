@@ -14,6 +14,7 @@ from django.test import Client
 from django.utils import timezone, translation
 from PIL import Image
 
+from mahalat.referrals.models import Referral
 from mahalat.reports.interactions import report_comment_add, report_support
 from mahalat.reports.models import (
     EscalationLevel,
@@ -25,6 +26,7 @@ from mahalat.reports.models import (
 )
 from mahalat.reports.services import new_tracking_code, report_submit, report_transition
 from mahalat.workspace.inbox import TimeLeft, time_left
+from tests.factories import AgencyFactory
 from tests.towns import Town
 
 S = ReportState
@@ -377,7 +379,9 @@ def test_staff_page_shows_the_whole_record(town) -> None:
     assert reporter.full_name in html and reporter.phone_local in html  # staff see the reporter
     assert "بازدید می‌شود" in html and officer.full_name in html  # history with note and actor
     assert "حرف زشت" in html and "Hidden" in html and "توهین" in html
-    assert 'name="to" value="in_progress"' in html and 'name="to" value="referred"' in html
+    assert 'name="to" value="in_progress"' in html and 'name="to" value="referred"' not in html
+    # Referring is a referral of its own: the page links to it.
+    assert f'href="/referrals/new/?report={report.tracking_code}"' in html
     assert 'name="to" value="triaged"' not in html
     assert 'id="inbox-map-data"' in html and "<script>" not in html
 
@@ -427,16 +431,29 @@ def test_refer_needs_an_active_agency_of_the_city(town) -> None:
     report_transition(actor=officer, report=report, to=S.TRIAGED)
     client = client_for(officer)
     url = f"{INBOX}{report.tracking_code}/"
+    # The old way (a transition to "referred" on the report's page) changes nothing and says why.
     response = client.post(url, {"to": "referred", "to-referred-expected_state": "triaged"})
     assert response.status_code == 400
-    assert "Choose an active executive agency of this city." in response.content.decode()
-    response = client.post(
-        url,
-        {"to": "referred", "to-referred-expected_state": "triaged", "to-referred-agency": str(town.water.pk)},
-    )
+    assert "Refer a report by sending a referral" in response.content.decode()
+    report.refresh_from_db()
+    assert report.state == S.TRIAGED
+    # Through the referral page: an inactive agency is not offered, an active one of the city is.
+    closed = AgencyFactory(city=town.city, slug="town-closed", is_active=False)
+    create = f"/referrals/new/?report={report.tracking_code}"
+    page = client.get(create).content.decode()
+    assert f'value="agency:{town.water.pk}"' in page and f'value="agency:{closed.pk}"' not in page
+    response = client.post(create, {"target": f"agency:{closed.pk}", "subject": "نشت"})
+    assert response.status_code == 400
+    report.refresh_from_db()
+    assert report.state == S.TRIAGED and not Referral.objects.exists()
+    response = client.post(create, {"target": f"agency:{town.water.pk}", "subject": "نشت"})
     assert response.status_code == 302
     report.refresh_from_db()
     assert (report.state, report.handler_agency_id) == (S.REFERRED, town.water.pk)
+    html = client.get(url).content.decode()
+    referral = Referral.objects.get(report=report)
+    assert f'href="/referrals/{referral.pk}/"' in html  # the report's page lists its referrals
+    assert "/referrals/new/" not in html  # one open referral at a time
 
 
 def test_mark_as_duplicate_by_tracking_code(town) -> None:

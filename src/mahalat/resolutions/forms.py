@@ -109,13 +109,6 @@ class TransitionForm(StyledForm):
     def title(self) -> str:
         return str(ResolutionState(self.target).label)
 
-    def full_clean(self) -> None:
-        super().full_clean()
-        # Point error descriptions at the prefixed ids form_fields.html gives the error elements.
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}-error"
-
 
 class MilestoneForm(StyledForm):
     title = forms.CharField(label=_("Milestone"), max_length=TITLE_MAX)

@@ -224,6 +224,14 @@ def _staff_page(
             "milestones": list(resolution.milestones.all()),
             "linked_reports": list(resolution.reports.all()),
             "forms": _transition_forms(request.user, resolution, bound=bound),
+            # The resolution's referrals to agencies or other units, and whether this person may send one.
+            "referrals": list(
+                resolution.referrals.select_related(
+                    "target_agency", "target_district", "target_area"
+                ).order_by("sent_at", "id")
+            ),
+            "may_refer": resolution.is_open
+            and has_permission(request.user, "referrals.send_referral", resolution),
             "may_progress": may_progress,
             "milestone_form": milestone_form or (MilestoneForm() if may_progress else None),
         },

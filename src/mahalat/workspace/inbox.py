@@ -40,7 +40,7 @@ from mahalat.accounts.models import DISTRICT_ROLES, Role
 from mahalat.accounts.rules import has_permission, held_roles
 from mahalat.errors import ConflictError, DomainError
 from mahalat.persian.digits import format_number, is_persian_active, to_ascii_digits
-from mahalat.referrals.models import Agency
+from mahalat.referrals.models import Referral
 from mahalat.reports.interactions import report_comment_hide, report_merge, report_photo_add
 from mahalat.reports.models import (
     OPEN_STATES,
@@ -520,26 +520,33 @@ def inbox_bulk(request: HttpRequest) -> HttpResponse:
 # --- one report --------------------------------------------------------------------------------------
 
 
-def _agencies(report: Report) -> QuerySet[Agency]:
-    return Agency.objects.filter(city_id=report.city_id, is_active=True).order_by("name", "id")
+# A report that can be referred now (referrals.services.referral_create accepts it from these states).
+REFERABLE_STATES = frozenset(
+    {ReportState.SUBMITTED, ReportState.TRIAGED, ReportState.IN_PROGRESS, ReportState.REOPENED}
+)
 
 
 def transition_forms(*, user: Any, report: Report) -> list[TransitionForm]:
-    """A form for each next state of the report that this person may give it."""
+    """A form for each next state of the report that this person may give it. Referring is not one of
+    them: a report is referred by sending a referral (its own page), which the report then follows."""
     forms: list[TransitionForm] = []
     for target in allowed_targets(report.state):
         rule = TRANSITIONS[(report.state, target)]
+        if "referral" in rule.requires:
+            continue
         if rule.permission is None or not has_permission(user, rule.permission, report):
             continue
-        forms.append(
-            TransitionForm(
-                target=target,
-                rule=rule,
-                agencies=_agencies(report) if "agency" in rule.requires else None,
-                initial={"expected_state": report.state},
-            )
-        )
+        forms.append(TransitionForm(target=target, rule=rule, initial={"expected_state": report.state}))
     return forms
+
+
+def report_referrals(report: Report) -> list[Referral]:
+    """The report's referrals, oldest first, with the body each went to (one query)."""
+    return list(
+        Referral.objects.filter(report=report)
+        .select_related("target_agency", "target_district", "target_area")
+        .order_by("sent_at", "id")
+    )
 
 
 def _answers(report: Report) -> list[tuple[str, Any]]:
@@ -588,7 +595,16 @@ def _detail_context(
         reporter_phone = "0" + phone[3:] if phone.startswith("+98") else phone
     report.state_badge = STATE_BADGES.get(report.state, "text-bg-secondary")
     report.escalation_badge = ESCALATION_BADGES.get(report.escalation_level, "")
+    referrals = report_referrals(report)
+    may_refer = (
+        access.may_act
+        and report.state in REFERABLE_STATES
+        and not any(r.is_open for r in referrals)
+        and has_permission(user, "referrals.send_referral", report)
+    )
     return {
+        "referrals": referrals,
+        "may_refer": may_refer,
         "report": report,
         "time_left": times.get(report.pk),
         "transitions": list(report.transitions.select_related("actor").order_by("created_at", "id")),
@@ -636,14 +652,7 @@ def _apply_transition(*, user: Any, report: Report, form: TransitionForm) -> Rep
                 )
             report_merge(actor=user, duplicate=locked, original=original, note=note)
         return locked
-    return report_transition(
-        actor=user,
-        report=report,
-        to=form.target,
-        note=note,
-        expected_state=expected,
-        agency=data.get("agency"),
-    )
+    return report_transition(actor=user, report=report, to=form.target, note=note, expected_state=expected)
 
 
 def _render_detail(
@@ -682,12 +691,7 @@ def inbox_report(request: HttpRequest, tracking_code: str) -> HttpResponse:
         return _render_detail(
             request, access, report, status=400, action_errors=[_("Choose one of the actions offered.")]
         )
-    form = TransitionForm(
-        request.POST,
-        target=target,
-        rule=rule,
-        agencies=_agencies(report) if "agency" in rule.requires else None,
-    )
+    form = TransitionForm(request.POST, target=target, rule=rule)
     status = 400
     if form.is_valid():
         try:

@@ -6,13 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from mahalat.forms import StyledForm
 from mahalat.persian.digits import to_ascii_digits
 from mahalat.persian.forms import JalaliDateField
-from mahalat.referrals.models import Agency
 from mahalat.reports.models import EscalationLevel, ReportState
 from mahalat.reports.workflow import Rule
 
@@ -39,17 +37,6 @@ def _style(form: forms.Form) -> None:
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
         widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-
-class _PrefixAwareForm(StyledForm):
-    """StyledForm points aria-describedby at ``id_<name>-error``; with a prefix the error element is
-    ``id_<prefix>-<name>-error`` (as form_fields.html names it), so point there instead."""
-
-    def full_clean(self) -> None:
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["aria-describedby"] = f"id_{self.add_prefix(name)}-error"
 
 
 class InboxFilterForm(StyledForm):
@@ -121,7 +108,6 @@ TRANSITION_LABELS: dict[str, Any] = {
     ReportState.REJECTED: _("Reject"),
     ReportState.DUPLICATE: _("Mark as a duplicate"),
     ReportState.IN_PROGRESS: _("Start work"),
-    ReportState.REFERRED: _("Refer to an agency"),
     ReportState.RESOLVED: _("Mark as resolved"),
     ReportState.CLOSED: _("Close"),
     ReportState.REOPENED: _("Reopen"),
@@ -131,24 +117,22 @@ TRANSITION_STYLES: dict[str, str] = {
     ReportState.TRIAGED: "btn-success",
     ReportState.IN_PROGRESS: "btn-success",
     ReportState.RESOLVED: "btn-success",
-    ReportState.REFERRED: "btn-primary",
     ReportState.REJECTED: "btn-outline-danger",
     ReportState.DUPLICATE: "btn-outline-secondary",
 }
 
 
-class TransitionForm(_PrefixAwareForm):
+class TransitionForm(StyledForm):
     """One next state of a report, with the inputs its rule requires and the state the person saw.
 
     Required inputs are not enforced here: the transition service checks them and words the message
-    (and a person whose browser skips ``required`` gets the same answer as the API's clients).
+    (and a person whose browser skips ``required`` gets the same answer as the API's clients). A report
+    is referred on the referral page (`referrals:create`), not here.
     """
 
     expected_state = forms.ChoiceField(choices=ReportState.choices, widget=forms.HiddenInput)
 
-    def __init__(
-        self, *args: Any, target: str, rule: Rule, agencies: QuerySet[Agency] | None = None, **kwargs: Any
-    ) -> None:
+    def __init__(self, *args: Any, target: str, rule: Rule, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"to-{target}")
         self.target, self.rule = target, rule
         # forms.Form's constructor, not StyledForm's: StyledForm validates a bound form at once, and
@@ -160,14 +144,6 @@ class TransitionForm(_PrefixAwareForm):
                 max_length=20,
                 required=False,
                 widget=forms.TextInput(attrs={"inputmode": "numeric", "dir": "ltr", "aria-required": "true"}),
-            )
-        if "agency" in rule.requires:
-            self.fields["agency"] = forms.ModelChoiceField(
-                label=_("Executive agency"),
-                queryset=agencies if agencies is not None else Agency.objects.none(),
-                required=False,
-                empty_label=_("Choose an agency"),
-                widget=forms.Select(attrs={"aria-required": "true"}),
             )
         if "reason" in rule.requires:
             label, required = _("Reason (the citizen will see it)"), True
@@ -195,7 +171,7 @@ class TransitionForm(_PrefixAwareForm):
         return to_ascii_digits(self.cleaned_data.get("duplicate_of") or "").strip()
 
 
-class ResolutionPhotoForm(_PrefixAwareForm):
+class ResolutionPhotoForm(StyledForm):
     image = forms.FileField(
         label=_("Photo of the fix"),
         help_text=_("JPEG, PNG, WebP or GIF, at most 8 MB. Location and camera details are removed."),
@@ -203,5 +179,5 @@ class ResolutionPhotoForm(_PrefixAwareForm):
     )
 
 
-class CommentHideForm(_PrefixAwareForm):
+class CommentHideForm(StyledForm):
     reason = forms.CharField(label=_("Why hide it"), max_length=300, required=False)
