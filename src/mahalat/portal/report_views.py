@@ -21,6 +21,7 @@ from mahalat.accounts.forms import apply_service_errors
 from mahalat.accounts.rules import has_permission
 from mahalat.errors import ConflictError, ThrottledError
 from mahalat.portal.forms import CommentForm, EndorseForm, RatingForm, ReopenForm, ReportForm, VerifyForm
+from mahalat.referrals.selectors import report_referrals_public
 from mahalat.reports import interactions
 from mahalat.reports.classifier import suggest_category
 from mahalat.reports.models import Category, Report, ReportComment, ReportFollow, ReportState, ReportSupport
@@ -163,6 +164,8 @@ def report_detail(request: HttpRequest, tracking_code: str) -> HttpResponse:
     context: dict[str, Any] = {
         "report": report,
         "history": report_history(report=report),
+        # Who the report was referred to and what they said, in terms any visitor may read.
+        "referrals": report_referrals_public(report=report),
         "photos": list(report.photos.all()),
         "comments": list(comments),
         "comment_form": CommentForm(),

@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mahalat.accounts.models import Role, RoleAssignment, User
 from mahalat.accounts.rules import has_permission
 from mahalat.audit.selectors import events_visible_to
+from mahalat.referrals.models import OPEN_REFERRAL_STATES, Referral, ReferralEscalation
 from mahalat.territory.models import Area, District, Neighborhood
 from mahalat.territory.selectors import district_tree
 
@@ -99,6 +104,56 @@ def _city_overview(city_id: int) -> list[Any]:
     )
 
 
+# --- referrals on workspace pages -----------------------------------------------------------------------
+
+# Rows a workspace section shows; the rest are one click away in the full list.
+ROWS = 10
+
+
+def query_url(name: str, **query: Any) -> str:
+    """A page's address with a query string (a list value repeats its key)."""
+    base = reverse(name)
+    pairs = [
+        (key, v) for key, value in query.items() for v in (value if isinstance(value, list) else [value])
+    ]
+    return f"{base}?{urlencode(pairs)}" if pairs else base
+
+
+def referral_rows(qs: QuerySet[Referral], *order: str) -> list[Referral]:
+    """The first rows of a referral section, with what a row shows (joins only: one query)."""
+    related = ("target_agency", "target_district", "target_area", "district")
+    return list(qs.select_related(*related).order_by(*order, "id")[:ROWS])
+
+
+def decorate_referrals(rows: list[Referral], now: datetime) -> list[Referral]:
+    """The binding deadline of each row and whether it has passed."""
+    for referral in rows:
+        current = referral.current_deadline
+        referral.deadline_kind, referral.deadline_at = current if current else ("", None)
+        referral.overdue = referral.is_overdue(now)
+    return rows
+
+
+@dataclass(frozen=True)
+class AttentionList:
+    count: int
+    rows: list[Referral]
+    more_url: str
+
+
+def deputy_referral_attention(*, city_id: int, now: datetime) -> AttentionList:
+    """Open referrals of the city escalated to the deputy's attention list, the longest escalated first.
+    Two queries."""
+    qs = Referral.objects.filter(
+        city_id=city_id, escalation_level=ReferralEscalation.DEPUTY, state__in=OPEN_REFERRAL_STATES
+    )
+    count = qs.count()
+    rows = referral_rows(qs, "escalated_at") if count else []
+    return AttentionList(
+        count=count, rows=decorate_referrals(rows, now), more_url=query_url("referrals:list", escalated="on")
+    )
+
+
 def workspace_context(*, user: Any, key: str) -> dict[str, Any]:
     """What one workspace shows: the scopes the person holds that role over, with what is inside them.
 
@@ -111,6 +166,10 @@ def workspace_context(*, user: Any, key: str) -> dict[str, Any]:
         entry: dict[str, Any] = {"assignment": assignment}
         if assignment.scope_kind == "city":
             entry["districts"] = _city_overview(assignment.city_id)
+            if key == Role.DEPUTY:
+                entry["referral_attention"] = deputy_referral_attention(
+                    city_id=assignment.city_id, now=timezone.now()
+                )
         elif assignment.scope_kind == "district":
             tree = district_tree(city=assignment.city, district_id=assignment.district_id)
             entry["areas"] = list(tree[0].areas.all()) if tree else []
@@ -132,6 +191,8 @@ def workspace_context(*, user: Any, key: str) -> dict[str, Any]:
             entry["neighborhood"] = assignment.neighborhood
         context["scopes"].append(entry)
     context["can_edit_profiles"] = key in {"district_officer", "district_manager", "area_officer"}
+    # The district and area staff have a page of what needs attention today.
+    context["has_today"] = key in {Role.DISTRICT_MANAGER, Role.DISTRICT_OFFICER, Role.AREA_OFFICER}
     if key in {"administrator", "deputy", "city_council", "district_officer", "district_manager"}:
         context["recent_events"] = list(events_visible_to(user=user)[:10])
     if key == "administrator":

@@ -7,6 +7,7 @@ app_name = "workspace"
 urlpatterns = [
     path("", views.home, name="home"),
     path("audit/", views.audit_log, name="audit-log"),
+    path("today/", views.today, name="today"),
     path("neighborhoods/<slug:slug>/profile/", views.identity_profile_edit, name="identity-profile"),
     path("neighborhoods/<slug:slug>/photos/", views.identity_photo_add, name="identity-photo-add"),
     path(

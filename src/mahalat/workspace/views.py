@@ -9,8 +9,9 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from mahalat.accounts.forms import apply_service_errors
 from mahalat.accounts.rules import has_permission
@@ -26,6 +27,7 @@ from mahalat.territory.services import (
 )
 from mahalat.workspace import selectors
 from mahalat.workspace.forms import IdentityProfileForm, PhotoForm
+from mahalat.workspace.today import TODAY_ROLES, today_sections
 
 
 @login_required
@@ -46,6 +48,32 @@ def space(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         "workspace/space.html",
         {"workspace": workspace, "current_workspace": workspace.key, **context},
+    )
+
+
+@login_required
+@require_GET
+def today(request: HttpRequest) -> HttpResponse:
+    """What needs attention today in the person's district or area (`?as=<workspace>` for someone who
+    holds several of the roles that have the page)."""
+    spaces = [s for s in selectors.workspaces_for(user=request.user) if s.key in TODAY_ROLES]
+    if not spaces:
+        raise PermissionDenied(_("This page is for district and area staff."))
+    wanted = request.GET.get("as", "")
+    workspace = next((s for s in spaces if s.slug == wanted), spaces[0])
+    assignments = [a for a in selectors.active_assignments(user=request.user) if a.role == workspace.key]
+    sections = today_sections(user=request.user, role=workspace.key, now=timezone.now())
+    return render(
+        request,
+        "workspace/today.html",
+        {
+            "workspace": workspace,
+            "current_workspace": workspace.key,
+            "spaces": spaces,
+            "assignments": assignments,
+            "sections": sections,
+            "total": sum(section.count for section in sections),
+        },
     )
 
 
