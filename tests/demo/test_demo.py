@@ -95,10 +95,11 @@ def test_load_builds_a_tiled_territory() -> None:
     summary = _load()
     city = City.objects.get(slug=CITY_SLUG)
     assert city.is_demo
-    assert (summary.districts, summary.areas, summary.neighborhoods, summary.agencies) == (4, 12, 60, 8)
+    assert (summary.districts, summary.areas, summary.neighborhoods, summary.agencies) == (4, 12, 60, 11)
     assert District.objects.filter(city=city).count() == 4
     assert Area.objects.filter(city=city).count() == 12
-    assert Agency.objects.filter(city=city).count() == 8
+    assert Agency.objects.filter(city=city).count() == 11
+    assert summary.agreements == summary.agreements_created > 11
     neighborhoods = list(Neighborhood.objects.filter(city=city))
     assert len(neighborhoods) == 60
     geoms = [shape(n.boundary) for n in neighborhoods]

@@ -24,6 +24,7 @@ from mahalat.audit.models import Event
 from mahalat.demo import report_texts
 from mahalat.demo.city import CITY_SLUG, COUNCIL_NEIGHBORHOOD_SLUG
 from mahalat.demo.management.commands import load_demo_city
+from mahalat.demo.referral_loader import DemoReferralsSummary
 from mahalat.demo.reports import HISTORY_DAYS, RESIDENTS, UNREAD_KEPT, DemoReportsSummary, demo_reports_load
 from mahalat.demo.services import demo_city_load
 from mahalat.notifications.models import Channel, Notification, State
@@ -287,13 +288,25 @@ def test_load_demo_city_loads_the_reports_unless_told_not_to(
         calls.append(kwargs)
         return loaded
 
+    referral_calls: list[dict[str, object]] = []
+
+    def fake_referrals(**kwargs: object) -> DemoReferralsSummary:
+        referral_calls.append(kwargs)
+        return DemoReferralsSummary(
+            created=0, referrals=7, by_state={}, by_source={}, escalated=0, notifications=0, seconds=0.1
+        )
+
     monkeypatch.setattr(load_demo_city, "demo_reports_load", fake_load)
+    monkeypatch.setattr(load_demo_city, "demo_referrals_load", fake_referrals)
     call_command("load_demo_city", "--no-reports", "--no-progress", stdout=StringIO())
-    assert calls == []
+    assert calls == [] and referral_calls == []  # the other referrals come with the reports
     out = StringIO()
     call_command("load_demo_city", "--no-progress", stdout=out)
     assert calls == [{"progress": False}]
+    assert referral_calls == [{"progress": False}]
     assert str(COUNT) in out.getvalue()
+    call_command("load_demo_city", "--no-progress", "--no-referrals", stdout=StringIO())
+    assert len(calls) == 2 and len(referral_calls) == 1
 
 
 @pytest.mark.django_db

@@ -1253,6 +1253,13 @@ class AgencySeed:
     # National public hotlines where one exists; e-mail on the reserved .example domain.
     contact_phone: str
     contact_email: str
+    contact_person: str = ""
+    address: str = ""
+    # Jurisdiction: empty for the whole city, else the numbers of the districts served.
+    districts: tuple[int, ...] = ()
+    # The demo liaison account: its number in the demo range (0912 000 00nn) and name.
+    liaison_number: int = 0
+    liaison_name: str = ""
 
 
 AGENCIES: tuple[AgencySeed, ...] = (
@@ -1263,6 +1270,10 @@ AGENCIES: tuple[AgencySeed, ...] = (
         "kuhsar-water",
         "122",
         "water@kuhsar.example",
+        "مهندس کامران یزدانی، معاون بهره‌برداری",
+        "کوهسار، بلوار آبشار، ساختمان مرکزی آبفا",
+        liaison_number=8,
+        liaison_name="مهدی صادقی",
     ),
     AgencySeed(
         "power",
@@ -1271,8 +1282,23 @@ AGENCIES: tuple[AgencySeed, ...] = (
         "kuhsar-power",
         "121",
         "power@kuhsar.example",
+        "مهندس لیلا فرهادی، مدیر دفتر ارتباط با مشتریان",
+        "کوهسار، خیابان نیرو، پلاک ۲۴",
+        liaison_number=13,
+        liaison_name="حمید رستمی",
     ),
-    AgencySeed("gas", "شرکت گاز کوهسار", "Kuhsar Gas Company", "kuhsar-gas", "194", "gas@kuhsar.example"),
+    AgencySeed(
+        "gas",
+        "شرکت گاز کوهسار",
+        "Kuhsar Gas Company",
+        "kuhsar-gas",
+        "194",
+        "gas@kuhsar.example",
+        "مهندس بهروز سلطانی، رئیس امور مشترکین",
+        "کوهسار، بلوار شهید باکری، نبش خیابان گاز",
+        liaison_number=14,
+        liaison_name="سمیرا قاسمی",
+    ),
     AgencySeed(
         "telecom",
         "مخابرات کوهسار",
@@ -1280,6 +1306,10 @@ AGENCIES: tuple[AgencySeed, ...] = (
         "kuhsar-telecom",
         "2020",
         "telecom@kuhsar.example",
+        "شهرام نیک‌پور، مدیر ارتباطات مردمی",
+        "کوهسار، میدان مخابرات، ساختمان شماره ۱",
+        liaison_number=15,
+        liaison_name="کیوان اسدی",
     ),
     AgencySeed(
         "police",
@@ -1288,14 +1318,48 @@ AGENCIES: tuple[AgencySeed, ...] = (
         "kuhsar-police",
         "110",
         "police@kuhsar.example",
+        "سرهنگ مجید توکلی، معاون اجتماعی",
+        "کوهسار، خیابان انتظام",
+        liaison_number=16,
+        liaison_name="بهزاد کرمی",
+    ),
+    AgencySeed(
+        "police",
+        "پلیس راهور کوهسار",
+        "Kuhsar Traffic Police",
+        "kuhsar-traffic-police",
+        "110",
+        "traffic@kuhsar.example",
+        "سرگرد علیرضا باقری، رئیس دایره مهندسی ترافیک",
+        "کوهسار، میدان راهور، جنب پارک ترافیک",
+        liaison_number=17,
+        liaison_name="یاسر نادری",
     ),
     AgencySeed(
         "education",
-        "اداره آموزش و پرورش کوهسار",
-        "Kuhsar Education Department",
+        "آموزش و پرورش ناحیه یک کوهسار",
+        "Kuhsar Education Department, Zone 1",
         "kuhsar-education",
         "",
         "education@kuhsar.example",
+        "منیژه طاهری، معاون پرورشی و فرهنگی",
+        "کوهسار، خیابان فرهنگ، کوچه دانش",
+        districts=(1, 2),
+        liaison_number=18,
+        liaison_name="فرشته مرادی",
+    ),
+    AgencySeed(
+        "education",
+        "آموزش و پرورش ناحیه دو کوهسار",
+        "Kuhsar Education Department, Zone 2",
+        "kuhsar-education-2",
+        "",
+        "education2@kuhsar.example",
+        "داوود شریفی، معاون آموزش متوسطه",
+        "کوهسار، بلوار معلم، روبه‌روی پارک دانشجو",
+        districts=(3, 4),
+        liaison_number=19,
+        liaison_name="پروین صفایی",
     ),
     AgencySeed(
         "health",
@@ -1304,6 +1368,10 @@ AGENCIES: tuple[AgencySeed, ...] = (
         "kuhsar-health",
         "190",
         "health@kuhsar.example",
+        "دکتر نسرین اکبری، مدیر سلامت محیط و کار",
+        "کوهسار، خیابان بوعلی، جنب بیمارستان شهدا",
+        liaison_number=20,
+        liaison_name="سعید امینی",
     ),
     AgencySeed(
         "welfare",
@@ -1312,6 +1380,70 @@ AGENCIES: tuple[AgencySeed, ...] = (
         "kuhsar-welfare",
         "123",
         "welfare@kuhsar.example",
+        "مریم شاکری، معاون امور اجتماعی",
+        "کوهسار، خیابان امید، پلاک ۸",
+        liaison_number=21,
+        liaison_name="الهام یوسفی",
+    ),
+    AgencySeed(
+        "other",
+        "سازمان آتش‌نشانی و خدمات ایمنی کوهسار",
+        "Kuhsar Fire and Safety Services",
+        "kuhsar-fire",
+        "125",
+        "fire@kuhsar.example",
+        "مهندس رامین حیدری، معاون پیشگیری و حفاظت",
+        "کوهسار، میدان آتش‌نشان، ایستگاه مرکزی",
+        liaison_number=22,
+        liaison_name="مجتبی فتحی",
     ),
 )
 WATER_AGENCY_SLUG = "kuhsar-water"
+
+
+# --- service-level agreements -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AgreementSeed:
+    """How fast a body must act on a referral, in working hours (a working day is about 7 hours):
+    `agency` None is the municipal units, `category` None the body's default."""
+
+    agency: str | None
+    category: str | None
+    acknowledge: int
+    answer: int
+    finish: int
+
+
+AGREEMENTS: tuple[AgreementSeed, ...] = (
+    # Each agency's default…
+    AgreementSeed("kuhsar-water", None, 4, 16, 120),
+    AgreementSeed("kuhsar-power", None, 4, 16, 120),
+    AgreementSeed("kuhsar-gas", None, 2, 8, 80),
+    AgreementSeed("kuhsar-telecom", None, 8, 40, 200),
+    AgreementSeed("kuhsar-police", None, 4, 24, 120),
+    AgreementSeed("kuhsar-traffic-police", None, 8, 40, 160),
+    AgreementSeed("kuhsar-education", None, 8, 40, 240),
+    AgreementSeed("kuhsar-education-2", None, 8, 40, 240),
+    AgreementSeed("kuhsar-health", None, 8, 32, 160),
+    AgreementSeed("kuhsar-welfare", None, 8, 40, 240),
+    AgreementSeed("kuhsar-fire", None, 2, 8, 40),
+    # …faster where a delay does damage: leaks, outages, gas, …
+    AgreementSeed("kuhsar-water", "water-sewage", 2, 8, 40),
+    AgreementSeed("kuhsar-water", "asphalt", 8, 24, 80),
+    AgreementSeed("kuhsar-power", "power", 2, 8, 32),
+    AgreementSeed("kuhsar-power", "street-lighting", 8, 24, 80),
+    AgreementSeed("kuhsar-gas", "gas", 1, 4, 24),
+    AgreementSeed("kuhsar-police", "social-harms", 4, 16, 80),
+    AgreementSeed("kuhsar-traffic-police", "traffic", 8, 24, 120),
+    AgreementSeed("kuhsar-education", "schools", 8, 24, 160),
+    AgreementSeed("kuhsar-education-2", "schools", 8, 24, 160),
+    AgreementSeed("kuhsar-health", "stray-animals", 8, 24, 80),
+    AgreementSeed("kuhsar-welfare", "social-harms", 8, 24, 160),
+    # …and between the municipality's own units.
+    AgreementSeed(None, None, 8, 40, 120),
+    AgreementSeed(None, "asphalt", 8, 32, 120),
+    AgreementSeed(None, "waste", 4, 16, 40),
+    AgreementSeed(None, "green-space", 8, 32, 160),
+)

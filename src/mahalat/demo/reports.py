@@ -19,6 +19,13 @@
   nearby; supports, comments (a few hidden by a moderator), ratings, the council's endorsements.
   Steps that would fall after today do not happen, so recent reports are still open; a few old ones
   were forgotten along the way and are escalated at the end by the real escalation job;
+- a referral is made by the area or district officer with `referrals.services.referral_create`
+  (sometimes sharing the reporter's contact details) to the agency that serves the report's district,
+  and the agency's liaison (its demo account) acts on it in working hours over the following days:
+  acknowledged, accepted, answered with a planned date, done by the district — or declined with a
+  reason and a suggested body (the report is handed back, and then referred on or done by the
+  area), or reopened by the district (see `demo.referrals`). The report follows its referral.
+  Some were left waiting past a deadline; the real referral job escalates them at the end;
 - a handful of reports of the demo citizen account (09120000001) in every state, so that "my reports"
   and the notification bell show something when one signs in as her.
 
@@ -50,7 +57,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import jdatetime
@@ -68,12 +75,21 @@ from mahalat.accounts.models import Role, RoleAssignment, ScopeKind, User
 from mahalat.accounts.phone import normalize_phone
 from mahalat.accounts.rules import held_roles
 from mahalat.accounts.services import role_assign, user_register
+from mahalat.demo import referral_texts, referrals
 from mahalat.demo import report_texts as texts
 from mahalat.demo.categories import CATEGORY_SEEDS
 from mahalat.demo.city import CITY_SLUG, COUNCIL_NEIGHBORHOOD_SLUG, district_slug
 from mahalat.demo.services import CITIZEN, DEMO_ACCOUNTS
 from mahalat.notifications.models import Channel, Notification, State
-from mahalat.referrals.models import Agency
+from mahalat.referrals.models import Agency, Referral, ReferralState, TargetKind
+from mahalat.referrals.services import (
+    Hours,
+    Target,
+    agreement_hours,
+    referral_create,
+    referral_transition,
+    referrals_check_deadlines,
+)
 from mahalat.reports.interactions import (
     report_comment_add,
     report_comment_hide,
@@ -162,7 +178,12 @@ SIDE_REFERRALS: dict[str, str] = {
     "nuisance": "kuhsar-police",
     "stray-animals": "kuhsar-health",
     "culture": "kuhsar-education",
+    "construction": "kuhsar-fire",
 }
+# Where the district refers a category's reports when that is not the category's own agency.
+REFERRAL_TARGETS: dict[str, str] = {"traffic": "kuhsar-traffic-police"}
+LIAISON_PHONE = "09120011{n:03d}"  # a liaison made for an agency that has none
+SHARE_CONTACT = 0.3  # of the referrals of a report that share the reporter's contact details
 # Reports in the local day, hour by hour (Asia/Tehran): quiet nights, busy mornings and evenings.
 HOUR_WEIGHTS = (
     0.6, 0.3, 0.15, 0.1, 0.1, 0.2, 0.5, 1.2, 2.5, 3.5, 3.8, 3.6,
@@ -188,6 +209,8 @@ class DemoReportsSummary:
     escalated: int
     notifications: int  # rows this run wrote to the outbox (all marked delivered)
     seconds: float
+    referrals: int = 0  # referrals of reports made by this run
+    referrals_escalated: int = 0  # breaches the periodic referral job escalated at the end
 
 
 # --- the simulated clock ------------------------------------------------------------------------
@@ -240,11 +263,14 @@ class _Step:
     who: Any = None  # the acting user; None is the system
     to: str = ""
     note: str = ""
-    agency: Agency | None = None
+    agency: Agency | None = None  # the agency referred to, or the one a decline suggests
     original: _Plan | None = None
     slot: dict[str, Any] | None = None  # shared by a comment and its hiding
     score: int = 0
     flag: bool = False
+    subject: str = ""
+    planned: date | None = None
+    suggested_body: str = ""
 
 
 @dataclass(eq=False)
@@ -267,6 +293,8 @@ class _Plan:
     report: Report | None = None
     state: str = ""
     supporters: set[int] = field(default_factory=set)
+    referral: Referral | None = None  # the referral the report follows (or followed last)
+    referral_state: str = ""
 
     @property
     def is_public(self) -> bool:
@@ -289,6 +317,37 @@ class _Load:
         self.residents_created = 0
         self.staff_created = 0
         self.endorsements_left = 12
+        self.agencies: dict[str, Agency] = {}
+        self.served: dict[int, frozenset[int] | None] = {}  # agency → its districts (None: all)
+        self.liaisons: dict[int, User] = {}
+        self._hours: dict[tuple[int | None, int | None], Hours] = {}
+
+    # --- agencies ---------------------------------------------------------------------------
+
+    def agencies_load(self) -> None:
+        self.agencies = {a.slug: a for a in Agency.objects.filter(city=self.city, is_active=True)}
+        through = Agency.districts.through.objects.filter(agency__city=self.city)
+        districts: dict[int, set[int]] = {}
+        for agency_id, district_id in through.values_list("agency_id", "district_id"):
+            districts.setdefault(agency_id, set()).add(district_id)
+        for agency in self.agencies.values():
+            self.served[agency.pk] = None if agency.is_citywide else frozenset(districts.get(agency.pk, ()))
+
+    def serving(self, agency: Agency | None, district_id: int) -> Agency | None:
+        """The agency if it serves the district, else one of its kind that does (None: none does)."""
+        if agency is None:
+            return None
+        for candidate in (agency, *(a for a in self.agencies.values() if a.kind == agency.kind)):
+            served = self.served.get(candidate.pk)
+            if candidate.pk in self.served and (served is None or district_id in served):
+                return candidate
+        return None
+
+    def hours(self, agency: Agency | None, category: Category | None) -> Hours:
+        key = (agency.pk if agency else None, category.pk if category else None)
+        if key not in self._hours:
+            self._hours[key] = agreement_hours(city_id=self.city.pk, agency_id=key[0], category_id=key[1])
+        return self._hours[key]
 
     # --- time -------------------------------------------------------------------------------
 
@@ -531,24 +590,28 @@ def _work_to_close(
     refer = cat.agency is not None and rng.random() < (0.85 if own_agency else 0.05)
     if plan.kind == ReportKind.THANKS:
         refer = False
-    agency_name = cat.agency.name if cat.agency is not None else ""
-    if refer:
+    agency = load.serving(cat.agency, plan.hood.obj.district_id) if refer else None
+    via_referral = False
+    if agency is not None:
         t_refer = between(t_triage, t_resolve, 0.05, 0.3)
-        transition(
-            t_refer, S.REFERRED, rng.choice(texts.REFER_NOTES).format(agency=agency_name), agency=cat.agency
+        outcome, t_end, suggested = _report_referral(
+            load, plan, steps, at=t_refer, agency=agency, stall=stall
         )
-        if stall == S.REFERRED:
+        if outcome == "waiting":
             return
-        if rng.random() < 0.25:
-            transition(
-                between(t_refer, t_resolve),
-                S.IN_PROGRESS,
-                rng.choice(texts.RETURN_NOTES).format(agency=agency_name),
-            )
-            transition(t_resolve, S.RESOLVED, _resolution(rng, plan))
-        else:
-            note = texts.AGENCY_RESOLUTION.format(agency=agency_name, resolution=_resolution(rng, plan))
-            transition(t_resolve, S.RESOLVED, note)
+        if outcome == "declined":
+            # Handed back to the municipality: referred on to the body suggested, or done by the area.
+            agency = load.serving(suggested, plan.hood.obj.district_id)
+            if agency is not None and rng.random() < 0.5:
+                t_again = load.work(t_end, rng.uniform(1, 8))
+                outcome, t_end, _ = _report_referral(
+                    load, plan, steps, at=t_again, agency=agency, stall=None, ending=referrals.R.DONE
+                )
+            else:
+                t_resolve = max(t_resolve, load.work(t_end, rng.uniform(4, 40)))
+                transition(t_resolve, S.RESOLVED, _resolution(rng, plan))
+        if outcome == "done":
+            t_resolve, via_referral = t_end, True
     else:
         t_work = between(t_triage, t_resolve)
         transition(t_work, S.IN_PROGRESS, rng.choice(cat.texts.progress) if rng.random() < 0.6 else "")
@@ -563,9 +626,23 @@ def _work_to_close(
         if stall == S.REOPENED:
             return
         t_rework = load.work(t_reopen, rng.uniform(1, 16))
-        transition(t_rework, S.IN_PROGRESS, rng.choice(texts.REWORK_NOTES))
-        t_done = load.work(t_rework, rng.uniform(2, max(3.0, category.resolve_hours * 0.6)))
-        transition(t_done, S.RESOLVED, _resolution(rng, plan, again=True))
+        if via_referral and rng.random() < 0.6:
+            # The district reopens the referral: the report is referred again and follows it.
+            assert agency is not None
+            for step in referrals.reopened_steps(
+                rng,
+                work=load.work,
+                at=t_rework,
+                sender=staff,
+                receiver=load.liaisons[agency.pk],
+                waiting=False,
+            ):
+                steps.append(_referral_step(step, load))
+            t_done = steps[-1].at
+        else:
+            transition(t_rework, S.IN_PROGRESS, rng.choice(texts.REWORK_NOTES))
+            t_done = load.work(t_rework, rng.uniform(2, max(3.0, category.resolve_hours * 0.6)))
+            transition(t_done, S.RESOLVED, _resolution(rng, plan, again=True))
     auto_close_days = settings.REPORT_AUTO_CLOSE_DAYS
     if rng.random() < 0.5:  # the reporter confirms the fix
         t_close = min(
@@ -583,6 +660,67 @@ def _work_to_close(
         score = rng.choices((1, 2, 3, 4, 5), RATING_WEIGHTS[band])[0]
         comment = rng.choice(texts.RATING_COMMENTS[score]) if rng.random() < 0.45 else ""
         steps.append(_Step(at=t_rate, action="rate", who=plan.reporter, note=comment, score=score))
+
+
+def _referral_step(step: referrals.ReferralStep, load: _Load) -> _Step:
+    return _Step(
+        at=step.at,
+        action="referral",
+        who=step.who,
+        to=step.to,
+        note=step.note,
+        planned=step.planned,
+        suggested_body=step.suggested_body,
+        agency=load.agencies.get(step.suggested_agency) if step.suggested_agency else None,
+    )
+
+
+def _report_referral(
+    load: _Load,
+    plan: _Plan,
+    steps: list[_Step],
+    *,
+    at: datetime,
+    agency: Agency,
+    stall: str | None,
+    ending: str | None = None,
+) -> tuple[str, datetime, Agency | None]:
+    """The report referred to `agency` at `at`, and the agency's work on it as far as `ending` (drawn
+    when not given). Returns how it ends for the report — "waiting" (still referred), "declined"
+    (handed back) or "done" (resolved) — the moment it does, and the agency a decline suggests."""
+    rng, category = load.rng, plan.cat.obj
+    hours = load.hours(agency, category)
+    if ending is None:
+        ending = referrals.draw_ending(rng, waiting=stall == S.REFERRED)
+    steps.append(
+        _Step(
+            at=at,
+            action="refer",
+            who=plan.officer,
+            agency=agency,
+            subject=referral_texts.subject_for(category.name, plan.hood.obj.name),
+            note=rng.choice(referral_texts.REFER_NOTES).format(agency=agency.name),
+            flag=rng.random() < SHARE_CONTACT,
+        )
+    )
+    planned = referrals.referral_steps(
+        rng,
+        work=load.work,
+        sent_at=at,
+        hours=hours,
+        sender=plan.officer,
+        receiver=load.liaisons[agency.pk],
+        ending=ending,
+        responses=referral_texts.responses_for(slug=agency.slug, kind=agency.kind),
+        declines=referral_texts.declines_for(slug=agency.slug, kind=agency.kind),
+    )
+    steps.extend(_referral_step(step, load) for step in planned)
+    last = steps[-1]
+    if ending == referrals.R.DECLINED:
+        return "declined", last.at, last.agency
+    if ending in {referrals.R.DONE, referrals.REOPENED_THEN_DONE}:
+        return "done", last.at, None
+    return "waiting", last.at, None
 
 
 def _supports_and_comments(
@@ -661,7 +799,14 @@ class _Runner:
 
     def __init__(self, load: _Load) -> None:
         self.load = load
-        self.counts = {"supports": 0, "comments": 0, "hidden": 0, "ratings": 0, "endorsements": 0}
+        self.counts = {
+            "supports": 0,
+            "comments": 0,
+            "hidden": 0,
+            "ratings": 0,
+            "endorsements": 0,
+            "referrals": 0,
+        }
 
     def submit(self, plan: _Plan) -> None:
         plan.report = report_submit(
@@ -690,10 +835,41 @@ class _Runner:
                 to=step.to,
                 note=step.note,
                 expected_state=plan.state,
-                agency=step.agency,
                 now=step.at,
             )
             plan.state = step.to
+        elif step.action == "refer":
+            assert step.agency is not None
+            plan.referral = referral_create(
+                actor=step.who,
+                target=Target(kind=TargetKind.AGENCY, agency=step.agency),
+                report=plan.report,
+                subject=step.subject,
+                note=step.note,
+                share_reporter_contact=step.flag,
+                now=step.at,
+            )
+            plan.referral_state = ReferralState.SENT
+            plan.report = Report.objects.get(pk=plan.report.pk)
+            plan.state = plan.report.state
+            self.counts["referrals"] += 1
+        elif step.action == "referral":
+            assert plan.referral is not None
+            plan.referral = referral_transition(
+                actor=step.who,
+                referral=plan.referral,
+                to=step.to,
+                note=step.note,
+                suggested_body=step.suggested_body,
+                suggested_agency=step.agency,
+                planned_date=step.planned,
+                expected_state=plan.referral_state,
+                now=step.at,
+            )
+            plan.referral_state = step.to
+            # The report follows its referral (declined: handed back; done: resolved; reopened: referred).
+            plan.report = Report.objects.get(pk=plan.report.pk)
+            plan.state = plan.report.state
         elif step.action == "merge":
             original = step.original
             assert original is not None and original.report is not None
@@ -793,7 +969,8 @@ def _generate(load: _Load, clock: _Clock, *, progress: bool) -> tuple[_Runner, i
     for hood in hoods:
         hood.hotspots = [load.point_in(hood) for _ in range(6)]
         hood.hotspots = [(lng, lat) for lat, lng in hood.hotspots]
-    agencies = {a.slug: a for a in Agency.objects.filter(city=load.city)}
+    load.agencies_load()
+    agencies = load.agencies
     parents = {seed.parent for seed in CATEGORY_SEEDS if seed.parent}
     categories = {
         c.slug: c for c in Category.objects.filter(city=load.city, is_active=True).select_related("agency")
@@ -803,7 +980,11 @@ def _generate(load: _Load, clock: _Clock, *, progress: bool) -> tuple[_Runner, i
         category = categories.get(seed.slug)
         if seed.slug in parents or category is None or seed.slug not in texts.CATEGORY_TEXTS:
             continue
-        agency = category.agency or agencies.get(SIDE_REFERRALS.get(seed.slug, ""))
+        agency = (
+            agencies.get(REFERRAL_TARGETS.get(seed.slug, ""))
+            or category.agency
+            or agencies.get(SIDE_REFERRALS.get(seed.slug, ""))
+        )
         cats.append(
             _Cat(category, CATEGORY_WEIGHTS.get(seed.slug, 1.0), agency, texts.CATEGORY_TEXTS[seed.slug])
         )
@@ -813,6 +994,7 @@ def _generate(load: _Load, clock: _Clock, *, progress: bool) -> tuple[_Runner, i
     taken = {str(a["full_name"]) for a in DEMO_ACCOUNTS}
     names = _names(rng, taken)
     area_officers, district_officers = _staff_ensure(load, clock, names)
+    liaisons_ensure(load, clock, names)
     _residents_ensure(load, clock, hoods, names)
     citizen = User.objects.get(
         phone=normalize_phone(next(a["phone"] for a in DEMO_ACCOUNTS if a["role"] == CITIZEN))
@@ -830,6 +1012,7 @@ def _generate(load: _Load, clock: _Clock, *, progress: bool) -> tuple[_Runner, i
         citizen,
         *district_officers.values(),
         *(u for u in area_officers.values() if u),
+        *load.liaisons.values(),
         *([chair] if chair else []),
     ]:
         held_roles(user)
@@ -951,8 +1134,45 @@ def _generate(load: _Load, clock: _Clock, *, progress: bool) -> tuple[_Runner, i
             if not stats.to_district and not stats.to_deputy:
                 break
             escalated += stats.to_district + stats.to_deputy
+        runner.counts["referrals_escalated"] = referrals_escalate(load.now)
         bar.update(1)
     return runner, escalated
+
+
+def referrals_escalate(now: datetime) -> int:
+    """The periodic referral job, run until it has nothing left to do: the referrals left waiting past
+    a deadline are escalated (once per breach), as the job would have done on its rounds."""
+    breaches = 0
+    for _round in range(50):
+        stats = referrals_check_deadlines(now=now)
+        breaches += stats.breaches
+        if not stats.breaches and not stats.reminders:
+            break
+    return breaches
+
+
+def liaisons_ensure(load: _Load, clock: _Clock, names: Iterator[str]) -> None:
+    """Who answers for each agency: its demo liaison, or a made-up one (holding the role since before
+    the year began) for an agency that has none."""
+    since = load.start - timedelta(days=90)
+    for n, agency in enumerate(sorted(load.agencies.values(), key=lambda a: a.slug), start=1):
+        # Drawn whether or not they are needed, so the draws after them never depend on it.
+        name, joined = next(names), since - timedelta(days=load.rng.randint(30, 900))
+        holder = _role_holder(Role.AGENCY_LIAISON, agency=agency)
+        if holder is None:
+            holder, created = _user_ensure(
+                clock, phone=LIAISON_PHONE.format(n=n), full_name=name, joined=joined
+            )
+            load.staff_created += created
+            role_assign(
+                actor=None,
+                user=holder,
+                role=Role.AGENCY_LIAISON,
+                scope_kind=ScopeKind.AGENCY,
+                scope_ref=agency.slug,
+                valid_from=since,
+            )
+        load.liaisons[agency.pk] = holder
 
 
 def _register(load: _Load, plan: _Plan, original: _Plan | None) -> None:
@@ -1087,6 +1307,14 @@ def _citizen_script(
                 if to == "merge":
                     steps.append(_Step(at=moment, action="merge", who=actor, original=original))
                     continue
+                agency = load.serving(plan.cat.agency, hood.obj.district_id)
+                if to == S.REFERRED and agency is not None:
+                    # Referred, and answered already: her report's page shows the agency's answer.
+                    _report_referral(
+                        load, plan, steps, at=moment, agency=agency, stall=None, ending=referrals.R.ANSWERED
+                    )
+                    moment = steps[-1].at
+                    continue
                 note = ""
                 if to == S.REJECTED:
                     note = _rejection(rng, plan)
@@ -1094,20 +1322,7 @@ def _citizen_script(
                     note = _resolution(rng, plan)
                 elif to == S.REOPENED:
                     note = rng.choice(texts.REOPEN_NOTES)
-                elif to == S.REFERRED:
-                    note = rng.choice(texts.REFER_NOTES).format(
-                        agency=plan.cat.agency.name if plan.cat.agency else ""
-                    )
-                steps.append(
-                    _Step(
-                        at=moment,
-                        action="transition",
-                        who=actor,
-                        to=to,
-                        note=note,
-                        agency=plan.cat.agency if to == S.REFERRED else None,
-                    )
-                )
+                steps.append(_Step(at=moment, action="transition", who=actor, to=to, note=note))
             if score:
                 steps.append(
                     _Step(
@@ -1181,4 +1396,6 @@ def _summary(
         escalated=escalated,
         notifications=notifications,
         seconds=time.monotonic() - started,
+        referrals=counts.get("referrals", 0),
+        referrals_escalated=counts.get("referrals_escalated", 0),
     )

@@ -1,4 +1,5 @@
-"""Loading the demo city «کوهسار (شهر نمایشی)»: territory, agencies, and one account per role.
+"""Loading the demo city «کوهسار (شهر نمایشی)»: territory, agencies (with a liaison account each),
+one account per role, and the service-level agreements the deputy's account sets for referrals.
 
 `demo_city_load` is idempotent: a second run finds everything in place and writes nothing (not even
 an audit event), so `make run` can call it on every start.
@@ -27,6 +28,7 @@ from mahalat.audit.services import event_record
 from mahalat.demo.categories import CATEGORY_SEEDS, CategorySeed
 from mahalat.demo.city import (
     AGENCIES,
+    AGREEMENTS,
     CITY_NAME,
     CITY_NAME_EN,
     CITY_SLUG,
@@ -41,10 +43,12 @@ from mahalat.demo.city import (
 )
 from mahalat.open311.models import ClientApplication, hash_api_key
 from mahalat.open311.services import client_application_create
-from mahalat.referrals.models import Agency
+from mahalat.referrals.models import Agency, ServiceAgreement
+from mahalat.referrals.services import agreement_save
+from mahalat.reports.models import Category
 from mahalat.reports.services import category_save
 from mahalat.territory.boundaries import LEVELS, PARENT_LEVEL, boundaries_import, validate_feature_collection
-from mahalat.territory.models import City
+from mahalat.territory.models import City, District
 from mahalat.worktime.iranian_holidays import YEARS as HOLIDAY_YEARS
 from mahalat.worktime.services import national_holidays_load
 
@@ -90,7 +94,11 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
     _account(Role.AREA_OFFICER, 5, "رضا حسینی", area_slug(1, 1)),
     _account(Role.DISTRICT_OFFICER, 6, "فاطمه موسوی", district_slug(1)),
     _account(Role.DISTRICT_MANAGER, 7, "محمد جعفری", district_slug(1)),
-    _account(Role.AGENCY_LIAISON, 8, "مهدی صادقی", WATER_AGENCY_SLUG),
+    *(
+        _account(Role.AGENCY_LIAISON, seed.liaison_number, seed.liaison_name, seed.slug)
+        for seed in AGENCIES
+        if seed.slug == WATER_AGENCY_SLUG  # the featured liaison keeps its place in the list
+    ),
     _account(Role.DEPUTY, 9, "سارا نوری", CITY_SLUG),
     _account(Role.CITY_COUNCIL, 10, "ابراهیم کاظمی", CITY_SLUG),
     _account(Role.ADMINISTRATOR, 11, "نرگس عباسی", CITY_SLUG),
@@ -100,6 +108,12 @@ DEMO_ACCOUNTS: list[DemoAccount] = [
         "امیر رحیمی",
         district_slug(2),
         gettext_lazy("District social officer of another district (for scope tests)"),
+    ),
+    # A liaison for every other agency, so each agency's inbox can be seen from the inside.
+    *(
+        _account(Role.AGENCY_LIAISON, seed.liaison_number, seed.liaison_name, seed.slug)
+        for seed in AGENCIES
+        if seed.slug != WATER_AGENCY_SLUG
     ),
 ]
 
@@ -122,6 +136,8 @@ class DemoSummary:
     assignments_created: int
     seconds: float
     open311_clients_created: int = 0
+    agreements: int = 0  # service-level agreements of the demo city now
+    agreements_created: int = 0
 
     @property
     def changed(self) -> bool:
@@ -134,6 +150,7 @@ class DemoSummary:
             or self.users_created
             or self.assignments_created
             or self.open311_clients_created
+            or self.agreements_created
         )
 
 
@@ -208,36 +225,68 @@ def _territory_unchanged(city: City, collection: dict[str, Any]) -> bool:
 
 
 def _agency_upsert(*, city: City, seed: AgencySeed) -> bool:
-    """Create the agency or bring its fields back to the demo values; True when created."""
+    """Create the agency or bring its fields (and the districts it serves) back to the demo values;
+    True when created."""
     wanted = {
         "name": seed.name,
         "name_en": seed.name_en,
         "kind": seed.kind,
+        "contact_person": seed.contact_person,
         "contact_phone": seed.contact_phone,
         "contact_email": seed.contact_email,
+        "address": seed.address,
+        "is_citywide": not seed.districts,
     }
+    served = sorted(district_slug(n) for n in seed.districts)
     agency = Agency.objects.filter(slug=seed.slug).first()
     if agency is None:
         agency = Agency.objects.create(city=city, slug=seed.slug, **wanted)
+        if served:
+            agency.districts.set(District.objects.filter(city=city, slug__in=served))
         event_record(
-            actor=None, action="referrals.agency.created", obj=agency, after={"slug": seed.slug, **wanted}
+            actor=None,
+            action="referrals.agency.created",
+            obj=agency,
+            after={"slug": seed.slug, **wanted, "districts": served},
         )
         return True
     if agency.city_id != city.pk:
         raise ValidationError(_("The agency slug “%(slug)s” belongs to another city.") % {"slug": seed.slug})
     before = {k: getattr(agency, k) for k, v in wanted.items() if getattr(agency, k) != v}
+    after = {k: wanted[k] for k in before}
     if before:
         for name in before:
             setattr(agency, name, wanted[name])
         agency.save(update_fields=list(before))
-        event_record(
-            actor=None,
-            action="referrals.agency.updated",
-            obj=agency,
-            before=before,
-            after={k: wanted[k] for k in before},
-        )
+    current = sorted(agency.districts.values_list("slug", flat=True))
+    if current != served:
+        agency.districts.set(District.objects.filter(city=city, slug__in=served))
+        before["districts"], after["districts"] = current, served
+    if before:
+        event_record(actor=None, action="referrals.agency.updated", obj=agency, before=before, after=after)
     return False
+
+
+def _agreements_ensure(*, city: City) -> int:
+    """The service-level agreements, authored by the deputy's demo account through the agreement
+    service (which writes only what differs); returns how many were created."""
+    deputy_phone = next(a["phone"] for a in DEMO_ACCOUNTS if a["role"] == Role.DEPUTY)
+    deputy = User.objects.get(phone=normalize_phone(deputy_phone))
+    agencies = {a.slug: a for a in Agency.objects.filter(city=city)}
+    categories = {c.slug: c for c in Category.objects.filter(city=city)}
+    created = 0
+    for seed in AGREEMENTS:
+        _row, made = agreement_save(
+            actor=deputy,
+            city=city,
+            agency=agencies[seed.agency] if seed.agency else None,
+            category=categories[seed.category] if seed.category else None,
+            acknowledge_hours=seed.acknowledge,
+            answer_hours=seed.answer,
+            finish_hours=seed.finish,
+        )
+        created += made
+    return created
 
 
 def _category_ensure(*, city: City, seed: CategorySeed) -> bool:
@@ -326,7 +375,7 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
     collection = demo_feature_collection()
     features = len(collection["features"])
     validate_password(DEMO_PASSWORD)  # the shared hash below skips user_register's own check
-    total = 1 + features + len(AGENCIES) + len(CATEGORY_SEEDS) + 1 + len(DEMO_ACCOUNTS)
+    total = 1 + features + len(AGENCIES) + len(CATEGORY_SEEDS) + 1 + len(DEMO_ACCOUNTS) + 1
     territory_created = territory_updated = agencies_created = users_created = assignments_created = 0
     categories_created = 0
     with (
@@ -357,6 +406,9 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
             users_created += user_made
             assignments_created += role_made
             bar.update(1)
+        # After the accounts: the deputy writes them, and only the deputy may.
+        agreements_created = _agreements_ensure(city=city)
+        bar.update(1)
     return DemoSummary(
         city_slug=city.slug,
         city_created=city_created,
@@ -374,4 +426,6 @@ def demo_city_load(*, progress: bool = True) -> DemoSummary:
         assignments_created=assignments_created,
         seconds=time.monotonic() - started,
         open311_clients_created=open311_clients_created,
+        agreements=ServiceAgreement.objects.filter(city=city).count(),
+        agreements_created=agreements_created,
     )

@@ -1,11 +1,13 @@
-"""``manage.py load_demo_city [--if-missing] [--no-reports] [--no-councils] [--no-progress]``: load the
-demo city «کوهسار (شهر نمایشی)», then a year of its citizen reports (``manage.py load_demo_reports``),
-then its councils with a year of their meetings and resolutions (``manage.py load_demo_councils``).
+"""``manage.py load_demo_city [--if-missing] [--no-reports] [--no-councils] [--no-referrals]
+[--no-progress]``: load the demo city «کوهسار (شهر نمایشی)», then a year of its citizen reports with
+their referrals to agencies (``manage.py load_demo_reports``), then its councils with a year of their
+meetings and resolutions (``manage.py load_demo_councils``), then the referrals districts make
+directly and from resolutions (``manage.py load_demo_referrals``).
 
 Safe to run again: it only adds what is missing. ``--if-missing`` returns at once (one query) when
 the demo city is already there, which is what ``make run`` wants on every start. ``--no-reports``
-skips the reports (they take a minute or two on SQLite), ``--no-councils`` the councils (about half a
-minute).
+skips the reports (they take a minute or two on SQLite) and the other referrals, ``--no-councils`` the
+councils (about half a minute), ``--no-referrals`` the direct and resolution referrals.
 """
 
 from __future__ import annotations
@@ -19,7 +21,9 @@ from django.utils.translation import gettext as _
 from mahalat.demo.city import CITY_SLUG
 from mahalat.demo.council_loader import demo_councils_load
 from mahalat.demo.management.commands.load_demo_councils import describe as describe_councils
+from mahalat.demo.management.commands.load_demo_referrals import describe as describe_referrals
 from mahalat.demo.management.commands.load_demo_reports import describe
+from mahalat.demo.referral_loader import demo_referrals_load
 from mahalat.demo.reports import demo_reports_load
 from mahalat.demo.services import demo_city_load
 from mahalat.territory.models import City
@@ -48,6 +52,11 @@ class Command(BaseCommand):
             "--no-councils",
             action="store_true",
             help=_("Do not load the councils (manage.py load_demo_councils loads them later)."),
+        )
+        parser.add_argument(
+            "--no-referrals",
+            action="store_true",
+            help=_("Do not load the direct and resolution referrals (manage.py load_demo_referrals does)."),
         )
         parser.add_argument("--no-progress", action="store_true", help=_("Do not show a progress bar."))
 
@@ -107,5 +116,13 @@ class Command(BaseCommand):
             except ValidationError as exc:
                 raise CommandError("\n".join(exc.messages)) from exc
             for line in describe_councils(councils):
+                self.stdout.write(line)
+        if not options["no_reports"] and not options["no_referrals"]:
+            # Last: the districts' own referrals and those carrying out the councils' resolutions.
+            try:
+                referrals = demo_referrals_load(progress=not options["no_progress"])
+            except ValidationError as exc:
+                raise CommandError("\n".join(exc.messages)) from exc
+            for line in describe_referrals(referrals):
                 self.stdout.write(line)
         self.stdout.write(_("To see the demo accounts and their password: manage.py demo_accounts"))

@@ -48,6 +48,11 @@ def describe(summary: DemoReportsSummary) -> list[str]:
             "residents": summary.residents_created,
             "staff": summary.staff_created,
         },
+        _(
+            "%(referrals)s referrals of reports to agencies; %(escalated)s referral deadlines breached and "
+            "escalated."
+        )
+        % {"referrals": summary.referrals, "escalated": summary.referrals_escalated},
     ]
 
 
