@@ -34,7 +34,7 @@ class PeriodForm(forms.Form):
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so the fields are added here rather than declared.
         self.fields["from"] = JalaliDateField(label=gettext_lazy("From"), required=False)
-        self.fields["to"] = JalaliDateField(label=gettext_lazy("To"), required=False)
+        self.fields["to"] = JalaliDateField(label=gettext_lazy("Until"), required=False)
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
