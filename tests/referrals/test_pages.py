@@ -620,3 +620,20 @@ def test_sending_page_query_count_is_bounded(
     with django_assert_max_num_queries(14):
         response = client.get(f"{NEW}?report={w.report.tracking_code}")
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("who", "space", "linked"),
+    [
+        ("district_officer", "district-officer", True),
+        ("district_manager", "district-manager", True),
+        ("area_officer", "area-officer", True),
+        ("deputy", "deputy", True),
+        ("council_chair", "council-chair", False),
+    ],
+)
+def test_workspaces_lead_to_the_referrals(
+    referral_world: ReferralWorld, who: str, space: str, linked: bool
+) -> None:
+    html = client_for(referral_world.people[who]).get(f"/workspace/{space}/").content.decode()
+    assert (f'href="{LIST}"' in html) is linked
