@@ -295,6 +295,10 @@ def _watch(page: Any, problems: PageProblems) -> None:
             problems.failed_requests.append(f"{response.status} {response.request.method} {response.url}")
 
     def on_request_failed(request: Any) -> None:
+        # A page that navigates away cancels what it was still loading (often its favicon): the browser
+        # reports those as aborted, which is no fault of the page.
+        if "ERR_ABORTED" in str(request.failure or ""):
+            return
         problems.failed_requests.append(f"{request.method} {request.url}: {request.failure}")
 
     def on_console(message: Any) -> None:
