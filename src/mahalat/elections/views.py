@@ -42,6 +42,7 @@ from mahalat.elections.workflow import (
 )
 from mahalat.errors import ConflictError
 from mahalat.territory.models import District
+from mahalat.uploads import document_response
 from mahalat.workflow import allowed_targets
 
 PAGE_SIZE = 25
@@ -162,16 +163,11 @@ def application_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 def document_download(request: HttpRequest, pk: int) -> FileResponse:
     """An applicant's document, for the applicant and the reviewing district only; never cached."""
     document = selectors.document_get(user=request.user, pk=pk)
-    extension = "pdf" if document.content_type == "application/pdf" else "jpg"
-    response = FileResponse(
-        document.file.open("rb"),
+    return document_response(
+        file=document.file,
         content_type=document.content_type,
-        as_attachment=True,
-        filename=f"application-{document.application_id}-{document.code}.{extension}",
+        name=f"application-{document.application_id}-{document.code}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- public: residency ----------------------------------------------------------------------------------

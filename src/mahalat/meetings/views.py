@@ -11,7 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -54,6 +54,7 @@ from mahalat.meetings.models import (
 from mahalat.meetings.pdf import minutes_pdf_for
 from mahalat.reports.models import Report
 from mahalat.territory.selectors import neighborhood_get
+from mahalat.uploads import document_response
 
 PAGE_SIZE = 20
 
@@ -124,12 +125,13 @@ def attachment_download(request: HttpRequest, pk: int) -> HttpResponse:
     perm = "meetings.view_private_items" if item.is_private else "meetings.view_meeting"
     if not has_permission(request.user, perm, item):
         raise Http404(_("There is no such attachment."))  # a private item's files do not exist for others
-    response = FileResponse(attachment.file.open("rb"), content_type=attachment.content_type)
-    extension = "pdf" if attachment.content_type == "application/pdf" else "jpg"
-    response["Content-Disposition"] = f'inline; filename="attachment-{attachment.pk}.{extension}"'
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store" if item.is_private else "private, max-age=300"
-    return response
+    return document_response(
+        file=attachment.file,
+        content_type=attachment.content_type,
+        name=f"attachment-{attachment.pk}",
+        as_attachment=False,
+        cache="private, no-store" if item.is_private else "private, max-age=300",
+    )
 
 
 # --- staff: a council's meetings ---------------------------------------------------------------------

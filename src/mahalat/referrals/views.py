@@ -60,6 +60,7 @@ from mahalat.referrals.workflow import TRANSITIONS, allowed_targets
 from mahalat.reports.models import Report
 from mahalat.resolutions.models import Resolution
 from mahalat.territory.models import Area, District
+from mahalat.uploads import document_response
 from mahalat.worktime.calendar import load_calendar, local_date
 
 PAGE_SIZE = 25
@@ -312,16 +313,11 @@ def attachment_download(request: HttpRequest, referral_id: int, attachment_id: i
     attachment = next((a for a in referral.attachments.all() if a.pk == attachment_id), None)
     if attachment is None:
         raise Http404(_("There is no such attachment."))
-    extension = "pdf" if attachment.content_type == "application/pdf" else "jpg"
-    response = FileResponse(
-        attachment.file.open("rb"),
+    return document_response(
+        file=attachment.file,
         content_type=attachment.content_type,
-        as_attachment=True,
-        filename=f"referral-{referral.pk}-{attachment.pk}.{extension}",
+        name=f"referral-{referral.pk}-{attachment.pk}",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
 
 
 # --- sending a referral ---------------------------------------------------------------------------
