@@ -82,6 +82,10 @@ INSTALLED_APPS = [
     "mahalat.elections",
     "mahalat.meetings",
     "mahalat.resolutions",
+    "mahalat.policies",
+    "mahalat.programs",
+    "mahalat.surveys",
+    "mahalat.insights",
     "mahalat.open311",
     "mahalat.notifications",
     "mahalat.api",
@@ -271,6 +275,11 @@ CELERY_BEAT_SCHEDULE = {
     # Referrals: reminders before each deadline and escalation at a breach; agency webhooks retried.
     "check-referral-deadlines": {"task": "referrals.check_deadlines", "schedule": 300.0},
     "deliver-agency-webhooks": {"task": "referrals.deliver_webhooks", "schedule": 60.0},
+    # The deputy's instruments: silent districts reminded once a day, needs assessments opened and closed
+    # on time, indicator values brought up to date (incrementally) for the dashboards.
+    "remind-unacknowledged-policies": {"task": "policies.remind_acknowledgements", "schedule": 3600.0},
+    "advance-surveys": {"task": "surveys.advance", "schedule": 600.0},
+    "refresh-indicators": {"task": "insights.refresh_indicators", "schedule": 900.0},
 }
 # A notification that failed this many times is marked failed (retries back off 1, 2, 4 … minutes).
 NOTIFICATION_MAX_ATTEMPTS = env_int("NOTIFICATION_MAX_ATTEMPTS", 8)

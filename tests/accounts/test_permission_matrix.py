@@ -228,7 +228,63 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     # (tests/referrals/test_contact_sharing.py).
     "referrals.view_reporter_contact": WRITE_OPERATION,
     "referrals.view_deliveries": {**WRITE_OPERATION, "agency_liaison": AGENCY_1, **CONFIGURE},
+    # Needs assessments: district and area staff, and the deputy, author them; results are public once
+    # closed; free-text answers are internal; only the district's staff propose a need to the council.
+    "surveys.manage_survey": {**WRITE_OPERATION, "deputy": CITY_A},
+    "surveys.view_results": {actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS},
+    "surveys.view_free_text": READ_INTERNAL,
+    "surveys.propose_need": WRITE_OPERATION,
+    # Policies and circulars: the deputy (and the administrator) writes them; the districts they are
+    # addressed to acknowledge them; internal readers of the city read them, a published policy is public.
+    "policies.view_policy": {
+        actor: {"public_item"}
+        | CITY_WIDE_READERS.get(actor, set())
+        | (DISTRICT_1 if actor in {"district_officer", "district_manager", "area_officer"} else set())
+        for actor in ACTORS
+    },
+    "policies.author_policy": {"deputy": CITY_A, **CONFIGURE},
+    "policies.acknowledge_policy": DISTRICT_STAFF,
+    # Programs: public; run by the district and area staff; a council's officers organize their own
+    # council's programs for their neighborhood; the deputy and the city council only read.
+    "programs.view_program": dict.fromkeys(ACTORS, EVERYTHING),
+    "programs.manage_program": WRITE_OPERATION,
+    "programs.organize_council_program": COUNCIL_OFFICERS,
+    # Indicators: a territory's figures are public, an agency's internal; early warnings are internal;
+    # targets are policy (the deputy, the administrator).
+    "insights.view_indicators": {
+        actor: {"public_item"} | READ_INTERNAL.get(actor, set()) for actor in ACTORS
+    },
+    "insights.view_early_warnings": READ_INTERNAL,
+    "insights.set_target": {"deputy": CITY_A, **CONFIGURE},
 }
+
+# The deputy sets policy and watches; it never changes a district's operations. The city council reads
+# and writes nothing. Spelled out apart from EXPECTED so that a later edit of a cell cannot quietly
+# hand either of them an operational action.
+OPERATIONAL_ACTIONS = [
+    "reports.handle_report",
+    "reports.merge_report",
+    "reports.moderate_comment",
+    "meetings.schedule_meeting",
+    "meetings.manage_agenda",
+    "meetings.run_meeting",
+    "meetings.cast_vote",
+    "meetings.write_minutes",
+    "meetings.approve_minutes",
+    "resolutions.adopt_resolution",
+    "resolutions.assign_resolution",
+    "resolutions.report_progress",
+    "referrals.send_referral",
+    "referrals.receive_referral",
+    "referrals.follow_up_referral",
+    "referrals.close_referral",
+    "programs.manage_program",
+    "programs.organize_council_program",
+    "councils.form_council",
+    "councils.seat_member",
+    "elections.run_call",
+    "elections.run_election",
+]
 
 
 @dataclass
@@ -327,6 +383,35 @@ def test_matrix_covers_every_permission_and_role() -> None:
     assert set(EXPECTED) == set(all_permission_names()), "add new permissions to the matrix"
     roles_in_matrix = set(ACTORS)
     assert {str(r) for r in Role} <= roles_in_matrix
+
+
+@pytest.mark.parametrize("perm", OPERATIONAL_ACTIONS)
+def test_deputy_and_city_council_change_no_operation(db: None, world: World, perm: str) -> None:
+    assert perm in EXPECTED, "an operational action must also be in the matrix"
+    for actor_name in ("deputy", "city_council"):
+        granted = [t for t in TARGETS if has_permission(world.actors[actor_name], perm, world.targets[t])]
+        assert granted == [], f"{actor_name} may {perm} on {granted}"
+
+
+# What any signed-in resident may do, a city council member included, in their own name.
+RESIDENT_ACTIONS = {
+    "reports.submit_report",
+    "reports.support_report",
+    "reports.follow_report",
+    "reports.comment_report",
+    "elections.apply_to_call",
+    "elections.claim_residency",
+    "elections.cast_ballot",
+}
+
+
+def test_city_council_reads_and_writes_nothing() -> None:
+    held = {perm for perm, cells in EXPECTED.items() if cells.get("city_council")}
+    writes = {
+        perm for perm in held - RESIDENT_ACTIONS if not perm.split(".", 1)[1].startswith(("view_", "read_"))
+    }
+    assert writes == set()
+    assert {"insights.view_indicators", "insights.view_early_warnings"} <= held, "it reads the dashboards"
 
 
 @pytest.mark.parametrize("perm", sorted(EXPECTED))

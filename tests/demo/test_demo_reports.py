@@ -298,14 +298,14 @@ def test_load_demo_city_loads_the_reports_unless_told_not_to(
 
     monkeypatch.setattr(load_demo_city, "demo_reports_load", fake_load)
     monkeypatch.setattr(load_demo_city, "demo_referrals_load", fake_referrals)
-    call_command("load_demo_city", "--no-reports", "--no-progress", stdout=StringIO())
+    call_command("load_demo_city", "--no-reports", "--no-progress", "--no-deputy", stdout=StringIO())
     assert calls == [] and referral_calls == []  # the other referrals come with the reports
     out = StringIO()
-    call_command("load_demo_city", "--no-progress", stdout=out)
+    call_command("load_demo_city", "--no-progress", "--no-deputy", stdout=out)
     assert calls == [{"progress": False}]
     assert referral_calls == [{"progress": False}]
     assert str(COUNT) in out.getvalue()
-    call_command("load_demo_city", "--no-progress", "--no-referrals", stdout=StringIO())
+    call_command("load_demo_city", "--no-progress", "--no-referrals", "--no-deputy", stdout=StringIO())
     assert len(calls) == 2 and len(referral_calls) == 1
 
 

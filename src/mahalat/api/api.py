@@ -5,7 +5,17 @@ from __future__ import annotations
 from ninja import NinjaAPI
 from ninja.openapi.docs import Swagger
 
-from mahalat.api import accounts, councils, meetings, referrals, reports, resolutions, territory
+from mahalat.api import (
+    accounts,
+    councils,
+    exports,
+    insights,
+    meetings,
+    referrals,
+    reports,
+    resolutions,
+    territory,
+)
 from mahalat.api.errors import install_error_handlers
 
 api = NinjaAPI(
@@ -31,3 +41,5 @@ api.add_router("/meetings", meetings.router)
 api.add_router("/resolutions", resolutions.router)
 api.add_router("/referrals", referrals.router)
 api.add_router("/agencies", referrals.agencies_router)
+api.add_router("", insights.router)
+api.add_router("/exports", exports.router)

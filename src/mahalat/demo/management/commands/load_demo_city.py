@@ -1,13 +1,16 @@
 """``manage.py load_demo_city [--if-missing] [--no-reports] [--no-councils] [--no-referrals]
-[--no-progress]``: load the demo city «کوهسار (شهر نمایشی)», then a year of its citizen reports with
-their referrals to agencies (``manage.py load_demo_reports``), then its councils with a year of their
-meetings and resolutions (``manage.py load_demo_councils``), then the referrals districts make
-directly and from resolutions (``manage.py load_demo_referrals``).
+[--no-deputy] [--no-progress]``: load the demo city «کوهسار (شهر نمایشی)», then a year of its
+citizen reports with their referrals to agencies (``manage.py load_demo_reports``), then its councils
+with a year of their meetings and resolutions (``manage.py load_demo_councils``), then the referrals
+districts make directly and from resolutions (``manage.py load_demo_referrals``), and last the
+deputy's side: policies and circulars, programs, needs assessments, indicator targets and a year of
+indicator values (``mahalat.demo.deputy_loader``).
 
 Safe to run again: it only adds what is missing. ``--if-missing`` returns at once (one query) when
 the demo city is already there, which is what ``make run`` wants on every start. ``--no-reports``
 skips the reports (they take a minute or two on SQLite) and the other referrals, ``--no-councils`` the
-councils (about half a minute), ``--no-referrals`` the direct and resolution referrals.
+councils (about half a minute), ``--no-referrals`` the direct and resolution referrals, ``--no-deputy``
+the deputy's side.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from mahalat.demo.city import CITY_SLUG
 from mahalat.demo.council_loader import demo_councils_load
+from mahalat.demo.deputy_loader import demo_deputy_load
 from mahalat.demo.management.commands.load_demo_councils import describe as describe_councils
 from mahalat.demo.management.commands.load_demo_referrals import describe as describe_referrals
 from mahalat.demo.management.commands.load_demo_reports import describe
@@ -57,6 +61,11 @@ class Command(BaseCommand):
             "--no-referrals",
             action="store_true",
             help=_("Do not load the direct and resolution referrals (manage.py load_demo_referrals does)."),
+        )
+        parser.add_argument(
+            "--no-deputy",
+            action="store_true",
+            help=_("Do not load the policies, programs, needs assessments, targets and indicator values."),
         )
         parser.add_argument("--no-progress", action="store_true", help=_("Do not show a progress bar."))
 
@@ -125,4 +134,16 @@ class Command(BaseCommand):
                 raise CommandError("\n".join(exc.messages)) from exc
             for line in describe_referrals(referrals):
                 self.stdout.write(line)
+        if not options["no_deputy"]:
+            # Last of all: the indicators are computed from everything loaded before.
+            try:
+                deputy = demo_deputy_load()
+            except ValidationError as exc:
+                raise CommandError("\n".join(exc.messages)) from exc
+            for line in deputy.lines:
+                self.stdout.write(line)
+            self.stdout.write(
+                _("Indicators: %(rows)s values over %(months)s months (%(seconds).1f s).")
+                % {"rows": deputy.indicator_rows, "months": deputy.months, "seconds": deputy.seconds}
+            )
         self.stdout.write(_("To see the demo accounts and their password: manage.py demo_accounts"))
