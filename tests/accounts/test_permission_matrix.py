@@ -148,6 +148,7 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "reports.merge_report": WRITE_OPERATION,
     "reports.configure_categories": {"deputy": CITY_A, **CONFIGURE},
     "notifications.read_notification": {"citizen": {"citizen_item"}},
+    "notifications.follow_neighborhood": SIGNED_IN,
     "audit.view_event": {
         "deputy": CITY_A,
         "city_council": CITY_A,
@@ -402,6 +403,7 @@ RESIDENT_ACTIONS = {
     "elections.apply_to_call",
     "elections.claim_residency",
     "elections.cast_ballot",
+    "notifications.follow_neighborhood",
 }
 
 

@@ -50,7 +50,7 @@ from mahalat.meetings.workflow import (
     MEETING_TRANSITIONS,
     MINUTES_TRANSITIONS,
 )
-from mahalat.notifications.services import notify
+from mahalat.notifications.services import neighborhood_followers_notify, notify
 from mahalat.persian.jalali import format_jalali_datetime
 from mahalat.persian.text import normalize_text
 from mahalat.reports.models import Report
@@ -1066,6 +1066,16 @@ def minutes_transition(
     locked.state = to
     locked.version += 1
     locked.save(update_fields=changed)
+    if to == MinutesState.PUBLISHED:
+        meeting = locked.meeting
+        neighborhood_followers_notify(
+            neighborhood_id=meeting.neighborhood_id,
+            city_id=meeting.city_id,
+            kind="meetings.minutes.published",
+            template="neighborhood_news",
+            context={"event": "minutes", "neighborhood": meeting.neighborhood.name, "number": meeting.number},
+            exclude_user_ids=[getattr(actor, "pk", None)],
+        )
     event_record(
         actor=actor,
         action=f"meetings.minutes.{to}",

@@ -123,3 +123,34 @@ class NotificationPreference(models.Model):
     def __str__(self) -> str:
         state = _("on") if self.enabled else _("off")
         return f"{self.user_id} {self.kind_prefix or '*'} {self.channel}: {state}"
+
+
+class NeighborhoodFollow(models.Model):
+    """A person follows a neighborhood: they hear in the app of its new minutes, resolutions, programs and
+    solved reports."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="neighborhood_follows",
+    )
+    neighborhood = models.ForeignKey(
+        "territory.Neighborhood",
+        verbose_name=_("neighborhood"),
+        on_delete=models.CASCADE,
+        related_name="follows",
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("followed neighborhood")
+        verbose_name_plural = _("followed neighborhoods")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "neighborhood"], name="notif_follow_unique"),
+        ]
+        # The unique constraint's index serves "does this person follow it"; this one the fan-out.
+        indexes = [models.Index(fields=["neighborhood", "user"], name="notif_follow_hood_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} → {self.neighborhood_id}"

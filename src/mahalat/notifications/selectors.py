@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from mahalat.notifications.models import Channel, Notification
+from mahalat.notifications.models import Channel, NeighborhoodFollow, Notification
 
 
 def notifications_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notification]:
@@ -23,3 +23,7 @@ def notifications_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notif
 
 def unread_count(*, user: Any) -> int:
     return notifications_for(user=user, unread_only=True).count()
+
+
+def is_following(*, user: Any, neighborhood: Any) -> bool:
+    return NeighborhoodFollow.objects.filter(user=user, neighborhood=neighborhood).exists()

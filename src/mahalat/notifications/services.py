@@ -22,7 +22,14 @@ from django.utils import timezone, translation
 from mahalat.accounts.models import User
 from mahalat.accounts.rules import require_permission
 from mahalat.audit.services import event_record
-from mahalat.notifications.models import Channel, Language, Notification, NotificationPreference, State
+from mahalat.notifications.models import (
+    Channel,
+    Language,
+    NeighborhoodFollow,
+    Notification,
+    NotificationPreference,
+    State,
+)
 from mahalat.notifications.preferences import enabled_channels
 from mahalat.notifications.rendering import check_template
 
@@ -232,3 +239,62 @@ def notification_preference_set(
         after={"kind_prefix": preference.kind_prefix, "channel": channel, "enabled": enabled},
     )
     return preference
+
+
+# --- following a neighborhood -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def neighborhood_follow(*, actor: Any, neighborhood: Any) -> NeighborhoodFollow:
+    """Follow a neighborhood (following it again changes nothing)."""
+    require_permission(actor, "notifications.follow_neighborhood", neighborhood)
+    follow, created = NeighborhoodFollow.objects.get_or_create(user=actor, neighborhood=neighborhood)
+    if created:
+        event_record(actor=actor, action="notifications.neighborhood.followed", obj=neighborhood)
+    return follow
+
+
+@transaction.atomic
+def neighborhood_unfollow(*, actor: Any, neighborhood: Any) -> bool:
+    """Stop following; False when the person did not follow it."""
+    require_permission(actor, "notifications.follow_neighborhood", neighborhood)
+    deleted, _rows = NeighborhoodFollow.objects.filter(user=actor, neighborhood=neighborhood).delete()
+    if deleted:
+        event_record(actor=actor, action="notifications.neighborhood.unfollowed", obj=neighborhood)
+    return bool(deleted)
+
+
+def neighborhood_followers_notify(
+    *,
+    neighborhood_id: int,
+    city_id: int,
+    kind: str,
+    template: str,
+    context: dict[str, Any],
+    exclude_user_ids: Iterable[int | None] = (),
+    dedupe_key: str | None = None,
+) -> int:
+    """Tell the neighborhood's followers, in the app, of something new there; call it inside the change's
+    transaction, like `notify`. Returns how many were told."""
+    skip = [pk for pk in exclude_user_ids if pk]
+    followers = (
+        NeighborhoodFollow.objects.filter(neighborhood_id=neighborhood_id, user__is_active=True)
+        .exclude(user_id__in=skip)
+        .select_related("user")
+        .order_by("id")
+    )
+    told = 0
+    for follow in followers.iterator(chunk_size=500):
+        told += bool(
+            notify(
+                recipient=follow.user,
+                kind=kind,
+                template=template,
+                context=context,
+                channels=[Channel.IN_APP],
+                city_id=city_id,
+                neighborhood_id=neighborhood_id,
+                dedupe_key=dedupe_key,
+            )
+        )
+    return told

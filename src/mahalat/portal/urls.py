@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("c/<slug:slug>/", views.city, name="city"),
     path("n/<slug:slug>/", views.neighborhood, name="neighborhood"),
+    path("n/<slug:slug>/follow/", views.neighborhood_follow_view, name="neighborhood-follow"),
     path("n/<slug:slug>/reports/", report_views.neighborhood_reports, name="neighborhood-reports"),
     path(
         "n/<slug:slug>/reports.atom", report_views.NeighborhoodReportsFeed(), name="neighborhood-reports-feed"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
+from mahalat.notifications.selectors import is_following
+from mahalat.notifications.services import neighborhood_follow, neighborhood_unfollow
 from mahalat.persian.text import search_key
 from mahalat.territory.models import City, Neighborhood
 from mahalat.territory.selectors import city_list, district_tree, neighborhood_get
@@ -65,4 +69,23 @@ def _city_page(request: HttpRequest, city: City | None) -> HttpResponse:
 @require_GET
 def neighborhood(request: HttpRequest, slug: str) -> HttpResponse:
     found = neighborhood_get(slug=slug)
-    return render(request, "portal/neighborhood.html", {"neighborhood": found})
+    following = request.user.is_authenticated and is_following(user=request.user, neighborhood=found)
+    return render(request, "portal/neighborhood.html", {"neighborhood": found, "following": following})
+
+
+@login_required
+@require_POST
+def neighborhood_follow_view(request: HttpRequest, slug: str) -> HttpResponse:
+    """Follow or stop following (`action=unfollow`) the neighborhood, then back to its page."""
+    found = neighborhood_get(slug=slug)
+    if request.POST.get("action") == "unfollow":
+        neighborhood_unfollow(actor=request.user, neighborhood=found)
+        messages.success(request, _("You no longer follow %(name)s.") % {"name": found})
+    else:
+        neighborhood_follow(actor=request.user, neighborhood=found)
+        messages.success(
+            request,
+            _("You follow %(name)s: new minutes, resolutions, programs and solved problems will reach you.")
+            % {"name": found},
+        )
+    return redirect("portal:neighborhood", slug=found.slug)

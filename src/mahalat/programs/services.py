@@ -17,6 +17,7 @@ from mahalat.accounts.rules import has_permission
 from mahalat.audit.services import event_record
 from mahalat.councils.models import Council, CouncilState
 from mahalat.errors import TransitionNotAllowed
+from mahalat.notifications.services import neighborhood_followers_notify
 from mahalat.persian.digits import to_ascii_digits
 from mahalat.persian.text import normalize_text
 from mahalat.programs.models import (
@@ -323,6 +324,16 @@ def program_save(
     ProgramNeighborhood.objects.bulk_create(
         [ProgramNeighborhood(program=program, neighborhood_id=pk) for pk in sorted(wanted - current)]
     )
+    if created:
+        for hood in inside:
+            neighborhood_followers_notify(
+                neighborhood_id=hood.pk,
+                city_id=program.city_id,
+                kind="programs.program.created",
+                template="neighborhood_news",
+                context={"event": "program", "neighborhood": hood.name, "title": program.title},
+                exclude_user_ids=[getattr(actor, "pk", None)],
+            )
     event_record(
         actor=actor,
         action="programs.program.created" if created else "programs.program.updated",

@@ -25,7 +25,7 @@ from mahalat.accounts.selectors import role_holders
 from mahalat.accounts.throttle import check_not_throttled, record_failure
 from mahalat.audit.services import event_record
 from mahalat.errors import ConflictError, TransitionNotAllowed
-from mahalat.notifications.services import notify
+from mahalat.notifications.services import neighborhood_followers_notify, notify
 from mahalat.notifications.sms import send_sms
 from mahalat.persian.digits import to_ascii_digits
 from mahalat.persian.text import normalize_text, search_key
@@ -501,6 +501,22 @@ def report_transition(
             extra={"state": to, "note": note if to != ReportState.SUBMITTED else ""},
         )
     _notify_followers(locked, actor=actor, state=to)
+    if to == ReportState.RESOLVED and locked.is_public:
+        neighborhood_followers_notify(
+            neighborhood_id=locked.neighborhood_id,
+            city_id=locked.city_id,
+            kind="reports.report.resolved",
+            template="neighborhood_news",
+            context={
+                "event": "report",
+                "neighborhood": locked.neighborhood.name,
+                "number": locked.tracking_code,
+                "title": str(locked.category) if locked.category_id else "",
+            },
+            exclude_user_ids=[getattr(actor, "pk", None), locked.reporter_id],
+            # A report resolved, reopened and resolved again is news once.
+            dedupe_key=f"neighborhood.report-resolved:{locked.pk}",
+        )
     event_record(
         actor=actor,
         action=f"reports.report.{to}",

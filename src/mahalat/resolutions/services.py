@@ -22,7 +22,7 @@ from mahalat.audit.services import event_record
 from mahalat.councils.models import Council, CouncilPolicy, placement
 from mahalat.errors import ConflictError, TransitionNotAllowed
 from mahalat.meetings.models import AgendaItem, AgendaItemState, MeetingState
-from mahalat.notifications.services import notify
+from mahalat.notifications.services import neighborhood_followers_notify, notify
 from mahalat.persian.jalali import format_jalali_date
 from mahalat.persian.text import normalize_text
 from mahalat.referrals.models import Agency
@@ -357,6 +357,15 @@ def resolution_adopt(
         context=_context(resolution),
         skip=[getattr(actor, "pk", None)],
     )
+    if resolution.is_public:
+        neighborhood_followers_notify(
+            neighborhood_id=resolution.neighborhood_id,
+            city_id=resolution.city_id,
+            kind="resolutions.resolution.adopted",
+            template="neighborhood_news",
+            context=_context(resolution, event="resolution"),
+            exclude_user_ids=[getattr(actor, "pk", None)],
+        )
     _notify_report_people(
         resolution,
         reports,
