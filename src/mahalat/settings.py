@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "mahalat.resolutions",
     "mahalat.policies",
     "mahalat.programs",
+    "mahalat.news",
     "mahalat.surveys",
     "mahalat.insights",
     "mahalat.open311",

@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("mahalat.referrals.urls")),
     path("", include("mahalat.policies.urls")),
     path("", include("mahalat.programs.urls")),
+    path("", include("mahalat.news.urls")),
     path("", include("mahalat.surveys.urls")),
     path("", include("mahalat.insights.urls")),
     path("workspace/", include("mahalat.workspace.urls")),

@@ -257,6 +257,11 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     },
     "insights.view_early_warnings": READ_INTERNAL,
     "insights.set_target": {"deputy": CITY_A, **CONFIGURE},
+    # News: district staff and the area officer write; the district manager reviews and publishes (the
+    # service refuses the item's own author); district staff withdraw. Public reading is by state.
+    "news.write_news": WRITE_OPERATION,
+    "news.review_news": {"district_manager": DISTRICT_1},
+    "news.withdraw_news": DISTRICT_STAFF,
 }
 
 # The deputy sets policy and watches; it never changes a district's operations. The city council reads
@@ -285,6 +290,9 @@ OPERATIONAL_ACTIONS = [
     "councils.seat_member",
     "elections.run_call",
     "elections.run_election",
+    "news.write_news",
+    "news.review_news",
+    "news.withdraw_news",
 ]
 
 

@@ -4,7 +4,7 @@ follow, and no private value from the database appears on any page it reaches.
 
 Private values: people's mobile numbers and national codes (in Latin and Persian digits), the phone of an
 anonymous reporter, hidden comments, private agenda items, minutes not yet published, referral notes,
-free-text answers of needs assessments, circulars and draft policies.
+free-text answers of needs assessments, circulars, draft policies and news not yet published.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from mahalat.demo.referral_loader import demo_referrals_load
 from mahalat.demo.reports import demo_reports_load
 from mahalat.demo.services import demo_city_load
 from mahalat.meetings.models import AgendaItem, Minutes, MinutesState
+from mahalat.news.models import NewsItem, NewsState
 from mahalat.persian.digits import to_persian_digits
 from mahalat.policies.models import Policy, PolicyKind, PolicyState
 from mahalat.referrals.models import Referral
@@ -95,6 +96,9 @@ def _private_values() -> dict[str, str]:
         "a free-text survey answer": Answer.objects.exclude(text="").values_list("text", flat=True),
         "a circular": Policy.objects.filter(kind=PolicyKind.CIRCULAR).values_list("title", flat=True),
         "a draft policy": Policy.objects.filter(state=PolicyState.DRAFT).values_list("title", flat=True),
+        "unpublished news": NewsItem.objects.exclude(state=NewsState.PUBLISHED).values_list(
+            "title", flat=True
+        ),
     }
     for where, values in texts.items():
         for text in values:
@@ -117,7 +121,7 @@ def _followable(href: str) -> str | None:
 
 
 def _seeds() -> list[str]:
-    seeds = ["/", "/programs/", "/policies/"]
+    seeds = ["/", "/programs/", "/policies/", "/news/"]
     for slug in Neighborhood.objects.values_list("slug", flat=True)[:20]:
         seeds += [f"/n/{slug}/", f"/dashboards/neighborhood/{slug}/"]
     seeds += [f"/r/{code}/" for code in Report.objects.values_list("tracking_code", flat=True)[:40]]
@@ -136,6 +140,7 @@ def test_no_private_value_on_any_public_page(loaded: None) -> None:
         "a referral's note",
         "a free-text survey answer",
         "a circular",
+        "unpublished news",
     } <= kinds, kinds
     client = Client()
     queue: deque[str] = deque(_seeds())
@@ -160,6 +165,7 @@ def test_no_private_value_on_any_public_page(loaded: None) -> None:
                 queue.append(nxt)
     assert visited >= 200, f"the walk reached only {visited} pages"
     for kind in (
+        "/news/",
         "/council/",
         "/meetings/",
         "/resolutions/",

@@ -1,6 +1,7 @@
 """The deputy's side of the demo city: its policies and circulars (some still unacknowledged), a year of
-cultural-social programs, one completed and one open needs assessment, the year's indicator targets, and
-every indicator value computed for the months the demo covers — so every dashboard is alive on first run.
+cultural-social programs, one completed and one open needs assessment, the districts' news, the year's
+indicator targets, and every indicator value computed for the months the demo covers — so every dashboard
+is alive on first run.
 
 Runs after the reports, councils and referrals (the indicators are computed from them). Each part does
 nothing when its data is already there, so the stage is safe to run again.
@@ -17,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from mahalat.demo.city import CITY_SLUG
 from mahalat.demo.insights_loader import load_demo_targets
+from mahalat.demo.news_loader import load_demo_news
 from mahalat.demo.policies_loader import load_demo_policies
 from mahalat.demo.programs_loader import load_demo_programs
 from mahalat.demo.surveys_loader import load_demo_surveys
@@ -44,6 +46,7 @@ def demo_deputy_load() -> DemoDeputySummary:
     summary.lines.append(load_demo_policies(city=city, now=now))
     summary.lines.append(load_demo_programs(city=city, now=now))
     summary.lines.append(load_demo_surveys(city=city, now=now))
+    summary.lines.append(load_demo_news(city=city, now=now))
     # Values first, so the targets can be chosen against what the city actually achieved.
     indicators_refresh(city=city, now=now, full=True)
     summary.lines.append(load_demo_targets(city=city, now=now))
