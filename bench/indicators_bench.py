@@ -2,9 +2,9 @@
 
 Load the demo city (with its reports) into a throwaway database first, for example:
 
-    DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python manage.py migrate
-    DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python manage.py load_demo_city
-    DATABASE_URL=sqlite:////tmp/bench.sqlite3 .venv/bin/python bench/indicators_bench.py [--city kuhsar]
+    DATABASE_URL=sqlite:///var/bench.sqlite3 .venv/bin/python manage.py migrate
+    DATABASE_URL=sqlite:///var/bench.sqlite3 .venv/bin/python manage.py load_demo_city
+    DATABASE_URL=sqlite:///var/bench.sqlite3 .venv/bin/python bench/indicators_bench.py [--city kuhsar]
 
 Prints the months, rows and wall time of a full recompute, of an incremental refresh right after it
 (nothing changed: the current month only) and of one after a report of an old month changed.

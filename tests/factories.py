@@ -86,3 +86,34 @@ class UserFactory(factory.django.DjangoModelFactory):
     def _save(obj: User, create: bool, extracted: Any, **kwargs: Any) -> None:
         if create:
             obj.save()
+
+
+def indicator_value(
+    *,
+    city: Any,
+    code: str,
+    kind: str,
+    scope_id: int,
+    month: tuple[int, int],
+    value: float | None,
+    sample: int,
+    computed_at: Any,
+    numerator: float | None = None,
+    denominator: float | None = None,
+) -> Any:
+    """An unsaved pre-computed indicator value, for tests that bulk-create a year of them."""
+    from mahalat.insights.models import IndicatorValue
+
+    return IndicatorValue(
+        code=code,
+        scope_kind=kind,
+        scope_id=scope_id,
+        city=city,
+        year=month[0],
+        month=month[1],
+        value=value,
+        numerator=numerator,
+        denominator=denominator,
+        sample=sample,
+        computed_at=computed_at,
+    )

@@ -20,7 +20,7 @@ from mahalat.insights.catalog import ScopeKind, indicators
 from mahalat.insights.models import IndicatorValue, RefreshState
 from mahalat.insights.periods import Month, month_add
 from mahalat.insights.services import target_set
-from tests.factories import NeighborhoodFactory, UserFactory
+from tests.factories import NeighborhoodFactory, UserFactory, indicator_value
 from tests.towns import Town
 
 ABAN: Month = (1405, 8)
@@ -57,13 +57,12 @@ def bulk_values(town: Town, *, months: int = 12, extra: list[Any] | None = None)
                 if entry.code == CODE and month == ABAN and kind == ScopeKind.NEIGHBORHOOD and pk in special:
                     value, sample = special[pk]
                 rows.append(
-                    IndicatorValue(
-                        code=entry.code,
-                        scope_kind=kind,
-                        scope_id=pk,
+                    indicator_value(
                         city=town.city,
-                        year=month[0],
-                        month=month[1],
+                        code=entry.code,
+                        kind=kind,
+                        scope_id=pk,
+                        month=month,
                         value=value,
                         numerator=value,
                         denominator=100,
@@ -73,13 +72,12 @@ def bulk_values(town: Town, *, months: int = 12, extra: list[Any] | None = None)
                 )
         for entry in indicators(kind=ScopeKind.AGENCY):
             rows.append(
-                IndicatorValue(
-                    code=entry.code,
-                    scope_kind=ScopeKind.AGENCY,
-                    scope_id=town.water.pk,
+                indicator_value(
                     city=town.city,
-                    year=month[0],
-                    month=month[1],
+                    code=entry.code,
+                    kind=ScopeKind.AGENCY,
+                    scope_id=town.water.pk,
+                    month=month,
                     value=6.0,
                     sample=12,
                     computed_at=now,

@@ -92,7 +92,7 @@ def test_public_detail_shows_budgets_and_participants(town: Town) -> None:
         actor=officer, program=program, participants=1500, spent_budget=9_800_000, photos=[png()]
     )
     page = _client().get(f"/programs/{program.pk}/").content.decode()
-    # "ریال" once the fa catalogue has the entry (/work/briefs/fa_p2.po); "rials" until then.
+    assert "ریال" in page
     assert "۱۲٬۵۰۰٬۰۰۰ " in page and "۹٬۸۰۰٬۰۰۰ " in page and "۱٬۵۰۰" in page
     assert "<img" in page
 
