@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "rules.apps.AutodiscoverRulesConfig",
     "ninja",
     "mahalat.persian",
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "mahalat.workspace.context_processors.navigation",
             ],
             "builtins": ["mahalat.persian.templatetags.persian"],
+            "libraries": {"seo": "mahalat.portal.seo"},
         },
     }
 ]
@@ -313,6 +315,11 @@ CONTENT_SECURITY_POLICY = (
     "font-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'; "
     "object-src 'none'"
 )
+
+# --- open data ----------------------------------------------------------------------------------
+# The licence published with every open-data download (the city's own choice).
+OPEN_DATA_LICENSE_NAME = env_str("OPEN_DATA_LICENSE_NAME", "Creative Commons Attribution 4.0")
+OPEN_DATA_LICENSE_URL = env_str("OPEN_DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/")
 
 # --- API ----------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -7,6 +7,7 @@ from django.views.generic import RedirectView
 
 urlpatterns = [
     path("", include("mahalat.portal.urls")),
+    path("", include("mahalat.portal.urls_public")),
     path("accounts/", include("mahalat.accounts.urls")),
     # Each council app owns its public paths and its paths under workspace/; listed before the
     # workspace app, whose workspace/<slug>/ would otherwise catch them.
