@@ -19,8 +19,10 @@ class BearerToken(HttpBearer):
         return user
 
 
-# The browser's session (with CSRF on writes) or a bearer token.
-session_or_token = [django_auth, BearerToken()]
+# A bearer token or the browser's session (with CSRF on writes). The token is tried first: the session
+# check refuses a write without a CSRF token before a later method is asked, which would turn every
+# machine client's POST away.
+session_or_token = [BearerToken(), django_auth]
 
 
 class AnonymousAllowed:
