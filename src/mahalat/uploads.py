@@ -89,6 +89,38 @@ def sanitize_image(upload: UploadedFile, *, limits: ImageLimits = ImageLimits())
     return ContentFile(out.getvalue(), name=f"{uuid.uuid4().hex}.jpg")
 
 
+# The small copy a phone loads first; the page's srcset offers the full one to wider screens.
+RENDITION_WIDTH = 480
+RENDITION_QUALITY = 78
+
+
+@dataclass(frozen=True, slots=True)
+class Rendition:
+    content: ContentFile
+    width: int
+    height: int
+
+
+def image_rendition(image: ContentFile, *, width: int = RENDITION_WIDTH) -> Rendition:
+    """A smaller JPEG of an already sanitized image, named after it ("<name>-480.jpg"); an image no
+    wider than `width` is copied as it is, so the small copy is never larger than the original."""
+    image.seek(0)
+    data = image.read()
+    image.seek(0)
+    with Image.open(io.BytesIO(data)) as source:
+        source.load()
+        if source.width > width:
+            height = max(1, round(source.height * width / source.width))
+            small = source.resize((width, height), Image.Resampling.LANCZOS)
+            out = io.BytesIO()
+            small.save(out, format="JPEG", quality=RENDITION_QUALITY, optimize=True, progressive=True)
+            data, size = out.getvalue(), small.size
+        else:
+            size = source.size
+    stem = os.path.splitext(os.path.basename(image.name or "image"))[0]
+    return Rendition(content=ContentFile(data, name=f"{stem}-{width}.jpg"), width=size[0], height=size[1])
+
+
 class PrivateStorage(FileSystemStorage):
     """Files beside the media folder, never under it, so no static or media route can reach them: they
     are served only by views that check permission (application documents, agenda attachments)."""

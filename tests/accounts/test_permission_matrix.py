@@ -119,6 +119,9 @@ EXPECTED: dict[str, dict[str, set[str]]] = {
     "governance.configure": CONFIGURE,
     "territory.view_territory": dict.fromkeys(ACTORS, EVERYTHING),
     "territory.change_identity_profile": WRITE_OPERATION,
+    # Identity edits are proposed by operations staff and published by the district manager (the
+    # service refuses the edit's own author).
+    "territory.review_identity_profile": {"district_manager": DISTRICT_1},
     "territory.import_boundaries": CONFIGURE,
     "accounts.assign_role": CONFIGURE,
     "reports.submit_report": dict.fromkeys(ACTORS, EVERYTHING),
@@ -293,6 +296,8 @@ OPERATIONAL_ACTIONS = [
     "news.write_news",
     "news.review_news",
     "news.withdraw_news",
+    "territory.change_identity_profile",
+    "territory.review_identity_profile",
 ]
 
 

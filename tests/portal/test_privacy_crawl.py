@@ -4,7 +4,8 @@ follow, and no private value from the database appears on any page it reaches.
 
 Private values: people's mobile numbers and national codes (in Latin and Persian digits), the phone of an
 anonymous reporter, hidden comments, private agenda items, minutes not yet published, referral notes,
-free-text answers of needs assessments, circulars, draft policies and news not yet published.
+free-text answers of needs assessments, circulars, draft policies, news not yet published, and identity
+edits and photos awaiting review.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from mahalat.referrals.models import Referral
 from mahalat.reports.models import Report, ReportComment
 from mahalat.surveys.models import Answer
 from mahalat.territory.locate import invalidate_index
-from mahalat.territory.models import Neighborhood
+from mahalat.territory.models import Neighborhood, NeighborhoodPhoto, NeighborhoodProfileRevision
 
 REPORTS = 150
 # Enough to reach every kind of public page several times over; the walk is breadth-first.
@@ -100,6 +101,18 @@ def _private_values() -> dict[str, str]:
             "title", flat=True
         ),
     }
+    # A pending identity edit: each line it adds to a field (lines already public are not private).
+    for changes, before in NeighborhoodProfileRevision.objects.exclude(state="published").values_list(
+        "changes", "before"
+    ):
+        for field, value in changes.items():
+            public_lines = {line.strip() for line in (before.get(field) or "").splitlines()}
+            for line in (value or "").splitlines():
+                if len(line.strip()) >= MIN_TEXT and line.strip() not in public_lines:
+                    found[line.strip()] = "a pending identity edit"
+    for names in NeighborhoodPhoto.objects.exclude(state="published").values_list("image", "rendition"):
+        for name in filter(None, names):
+            found[name] = "a photo awaiting review"
     for where, values in texts.items():
         for text in values:
             plain = re.sub(r"<[^>]+>", " ", text or "")
@@ -141,6 +154,8 @@ def test_no_private_value_on_any_public_page(loaded: None) -> None:
         "a free-text survey answer",
         "a circular",
         "unpublished news",
+        "a pending identity edit",
+        "a photo awaiting review",
     } <= kinds, kinds
     client = Client()
     queue: deque[str] = deque(_seeds())

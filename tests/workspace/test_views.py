@@ -3,12 +3,15 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.conf import settings
 from django.test import Client
+from django.utils import translation
 
 from mahalat.accounts.models import Role, ScopeKind
 from mahalat.accounts.services import role_assign
 from mahalat.audit.models import Event
-from mahalat.territory.models import Neighborhood
+from mahalat.territory.models import Neighborhood, NeighborhoodProfileRevision
+from mahalat.territory.services import neighborhood_profile_publish
 from tests.factories import (
     AgencyFactory,
     AreaFactory,
@@ -215,6 +218,15 @@ PROFILE = {
 }
 
 
+def publish_all(neighborhood_slug: str = "n1") -> None:
+    """A district manager who wrote none of them publishes every pending edit of the neighborhood."""
+    manager = make_user(Role.DISTRICT_MANAGER, ScopeKind.DISTRICT, "town-d1")
+    for revision in NeighborhoodProfileRevision.objects.filter(
+        neighborhood__slug=neighborhood_slug, state="pending"
+    ).order_by("id"):
+        neighborhood_profile_publish(actor=manager, revision=revision)
+
+
 @pytest.mark.parametrize(
     ("role", "scope", "status"),
     [
@@ -230,20 +242,25 @@ PROFILE = {
     ],
 )
 def test_identity_profile_edit_follows_the_governance_rules(town, role, scope, status) -> None:
+    """Staff of the neighborhood propose; the public profile stays as it was until a review."""
     user = make_user(role, ROLE_SCOPES[role][0], scope) if role else make_user(None)
     client = Client()
     client.force_login(user)
     response = client.post("/workspace/neighborhoods/n1/profile/", PROFILE)
     assert response.status_code == status
-    n1 = Neighborhood.objects.get(slug="n1")
-    events = Event.objects.filter(action="territory.neighborhood.profile_updated")
+    assert Neighborhood.objects.get(slug="n1").crafts == ""
+    events = Event.objects.filter(action="territory.profile_revision.proposed")
     if status == 302:
-        assert n1.crafts == "گیوه‌دوزی"
-        assert n1.historical_name == "محلهٔ چشمه"
-        assert events.count() == 1
+        revision = NeighborhoodProfileRevision.objects.get()
+        assert (revision.author, revision.state) == (user, "pending")
+        assert revision.changes == {
+            "historical_name": "محلهٔ چشمه",
+            "history": "در دورهٔ قاجار…",
+            "crafts": "گیوه‌دوزی",
+        }
         assert events.get().actor == user
     else:
-        assert n1.crafts == ""
+        assert not NeighborhoodProfileRevision.objects.exists()
         assert not events.exists()
 
 
@@ -251,19 +268,26 @@ def test_identity_profile_bad_input_changes_nothing(town) -> None:
     user = make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d1")
     client = Client()
     client.force_login(user)
-    response = client.post("/workspace/neighborhoods/n1/profile/", {**PROFILE, "historical_name": "x" * 500})
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        response = client.post(
+            "/workspace/neighborhoods/n1/profile/", {**PROFILE, "historical_name": "x" * 500}
+        )
     assert response.status_code == 400
-    assert Neighborhood.objects.get(slug="n1").crafts == ""
-    assert not Event.objects.filter(action="territory.neighborhood.profile_updated").exists()
+    assert "at most 120 characters" in response.content.decode()
+    assert not NeighborhoodProfileRevision.objects.exists()
+    assert not Event.objects.filter(action__startswith="territory.profile_revision").exists()
 
 
-def test_profile_text_is_normalized_and_searchable(town) -> None:
+def test_profile_text_is_normalized_and_searchable_once_published(town) -> None:
     user = make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d1")
     client = Client()
     client.force_login(user)
     client.post("/workspace/neighborhoods/n1/profile/", {**PROFILE, "historical_name": "كوي يوسف"})
-    n1 = Neighborhood.objects.get(slug="n1")
-    assert n1.historical_name == "کوی یوسف"
+    assert NeighborhoodProfileRevision.objects.get().changes["historical_name"] == "کوی یوسف"
+    assert Client().get("/?q=کوی یوسف").get("Location") != "/n/n1/"
+    publish_all()
+    assert Neighborhood.objects.get(slug="n1").historical_name == "کوی یوسف"
     response = Client().get("/?q=کوی یوسف")
     assert response.status_code == 302
     assert response["Location"] == "/n/n1/"
@@ -277,34 +301,39 @@ def test_audit_log_page_is_scoped(town) -> None:
     client.post("/workspace/neighborhoods/n1/profile/", PROFILE)
     page = client.get("/workspace/audit/")
     assert page.status_code == 200
-    assert "territory.neighborhood.profile_updated" in page.content.decode()
+    assert "territory.profile_revision.proposed" in page.content.decode()
     other = Client()
     other.force_login(officer_d2)
     page = other.get("/workspace/audit/")
-    assert "territory.neighborhood.profile_updated" not in page.content.decode()
+    assert "territory.profile_revision.proposed" not in page.content.decode()
     citizen = Client()
     citizen.force_login(make_user(None))
     assert citizen.get("/workspace/audit/").status_code == 403
 
 
-def test_concurrent_profile_edits_do_not_overwrite_each_other(town) -> None:
-    """Two officers open the form; the first saves; the second is told, and nothing of theirs lands."""
+def test_a_proposal_drawn_from_an_old_profile_is_refused(town) -> None:
+    """Two officers open the form; the first's edit is published; the second is told, and nothing of
+    theirs is proposed."""
     first = Client()
     first.force_login(make_user(Role.DISTRICT_OFFICER, ScopeKind.DISTRICT, "town-d1"))
     second = Client()
-    second.force_login(make_user(Role.DISTRICT_MANAGER, ScopeKind.DISTRICT, "town-d1"))
+    second.force_login(make_user(Role.AREA_OFFICER, ScopeKind.AREA, "town-d1-a1"))
     version = re.search(
         r'name="version" value="([^"]+)"', first.get("/workspace/neighborhoods/n1/profile/").content.decode()
     ).group(1)
     assert version in second.get("/workspace/neighborhoods/n1/profile/").content.decode()
     response = first.post("/workspace/neighborhoods/n1/profile/", {**PROFILE, "version": version})
     assert response.status_code == 302
-    response = second.post(
-        "/workspace/neighborhoods/n1/profile/", {**PROFILE, "crafts": "قالی‌بافی", "version": version}
-    )
+    publish_all()
+    second.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    with translation.override("en"):
+        response = second.post(
+            "/workspace/neighborhoods/n1/profile/", {**PROFILE, "crafts": "قالی‌بافی", "version": version}
+        )
     assert response.status_code == 409
+    assert "Someone else changed this profile" in response.content.decode()
     assert Neighborhood.objects.get(slug="n1").crafts == "گیوه‌دوزی"
-    assert Event.objects.filter(action="territory.neighborhood.profile_updated").count() == 1
+    assert NeighborhoodProfileRevision.objects.count() == 1
 
 
 def test_audit_log_page_queries_are_bounded(town, django_assert_max_num_queries) -> None:

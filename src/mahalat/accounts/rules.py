@@ -170,6 +170,8 @@ GOVERNANCE_PERMISSIONS: dict[str, rules.Predicate] = {
 DOMAIN_PERMISSIONS: dict[str, rules.Predicate] = {
     "territory.view_territory": rules.always_allow,
     "territory.change_identity_profile": runs_operations,
+    # Publishing a proposed identity edit; the service also refuses the edit's own author.
+    "territory.review_identity_profile": is_district_manager,
     "territory.import_boundaries": is_administrator,
     "accounts.assign_role": is_administrator,
     "audit.view_event": is_administrator | is_deputy | is_city_council | is_district_staff,

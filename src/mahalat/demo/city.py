@@ -775,6 +775,19 @@ _TODAY: dict[str, tuple[str, ...]] = {
     ),
 }
 
+# What a neighborhood without a historical name of its own was called before it grew into the city:
+# the village, the gardens or the farmland it stands on.
+_FORMER_NAMES: dict[str, tuple[str, ...]] = {
+    "core": ("گذر قدیم {name}", "محله‌ی کهنه‌ی {name}"),
+    "gate": ("بیرون دروازه‌ی {name}", "میدان دروازه‌ی {name}"),
+    "shrine": ("جوار آستانه‌ی {name}", "صحن کهنه‌ی {name}"),
+    "garden": ("باغات {name}", "باغ‌های پایین {name}"),
+    "village": ("ده {name}", "قریه‌ی {name}"),
+    "cooperative": ("مزرعه‌ی {name}", "اراضی کشاورزی {name}"),
+    "township": ("اراضی {name}", "دشت {name}"),
+    "institution": ("کوی کارمندان {name}", "اردوگاه قدیم {name}"),
+}
+
 _LANDMARKS: dict[str, tuple[str, ...]] = {
     "core": (
         "مسجد جامع {name}",
@@ -1012,6 +1025,12 @@ def _pick(rng: random.Random, pool: tuple[str, ...], count: int) -> list[str]:
     return rng.sample(pool, min(count, len(pool)))
 
 
+def _former_name(seed: NeighborhoodSeed) -> str:
+    """Chosen from the slug, not the shared random stream, so the rest of every profile stays as it was."""
+    choices = _FORMER_NAMES[seed.kind]
+    return choices[sum(map(ord, seed.slug)) % len(choices)].format(name=seed.name)
+
+
 def _profile(
     seed: NeighborhoodSeed, population: int, rng: random.Random, used_people: set[str]
 ) -> dict[str, str]:
@@ -1034,7 +1053,7 @@ def _profile(
     events = _pick(rng, _EVENTS[kind], rng.randint(1, 2)) + _pick(rng, _EVENTS_COMMON, rng.randint(1, 2))
     # One item per line: the profile fields are multi-line text.
     return {
-        "historical_name": seed.historical_name,
+        "historical_name": seed.historical_name or _former_name(seed),
         "history": " ".join(sentences),
         "landmarks": "\n".join(landmarks),
         "heritage": "\n".join(_pick(rng, _HERITAGE[kind], rng.randint(1, 2))),

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mahalat.demo.city import CITY_SLUG
+from mahalat.demo.identity_loader import load_demo_identity
 from mahalat.demo.insights_loader import load_demo_targets
 from mahalat.demo.news_loader import load_demo_news
 from mahalat.demo.policies_loader import load_demo_policies
@@ -47,6 +48,8 @@ def demo_deputy_load() -> DemoDeputySummary:
     summary.lines.append(load_demo_programs(city=city, now=now))
     summary.lines.append(load_demo_surveys(city=city, now=now))
     summary.lines.append(load_demo_news(city=city, now=now))
+    # After the news: that loader makes sure every district has an officer to propose edits.
+    summary.lines.append(load_demo_identity(city=city, now=now))
     # Values first, so the targets can be chosen against what the city actually achieved.
     indicators_refresh(city=city, now=now, full=True)
     summary.lines.append(load_demo_targets(city=city, now=now))

@@ -5,7 +5,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from mahalat.territory.models import Area, City, District, Neighborhood, NeighborhoodPhoto
+from mahalat.territory.models import (
+    Area,
+    City,
+    District,
+    Neighborhood,
+    NeighborhoodPhoto,
+    NeighborhoodProfileRevision,
+)
 
 
 class BoundaryReadOnly(admin.ModelAdmin):
@@ -37,11 +44,12 @@ class AreaAdmin(BoundaryReadOnly):
 
 
 class PhotoInline(admin.TabularInline):
-    """Photos are added from the workspace, where they are checked and re-encoded; here they are shown."""
+    """Photos are added and reviewed from the workspace, where they are checked and re-encoded; here
+    they are shown."""
 
     model = NeighborhoodPhoto
     extra = 0
-    readonly_fields = ("image", "caption", "position")
+    fields = readonly_fields = ("image", "rendition", "caption", "position", "state", "published_at")
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -55,3 +63,22 @@ class NeighborhoodAdmin(BoundaryReadOnly):
     list_select_related = ("area", "district")
     readonly_fields = ("boundary", "search_key", "city", "district", "area")
     inlines = [PhotoInline]
+
+
+@admin.register(NeighborhoodProfileRevision)
+class NeighborhoodProfileRevisionAdmin(admin.ModelAdmin):
+    """Read only: edits are proposed and reviewed in the workspace, where the rules and the audit apply."""
+
+    list_display = ("neighborhood", "author", "state", "reviewer", "created_at", "decided_at")
+    list_filter = ("state", "district")
+    list_select_related = ("neighborhood", "author", "reviewer")
+    search_fields = ("neighborhood__name", "neighborhood__slug")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

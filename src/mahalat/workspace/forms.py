@@ -36,3 +36,11 @@ class PhotoForm(StyledForm):
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp,image/gif"}),
     )
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
+
+
+class ReviewNoteForm(StyledForm):
+    """Why an identity edit or photo is turned down; its author reads it."""
+
+    note = forms.CharField(
+        label=_("Why it is rejected"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )

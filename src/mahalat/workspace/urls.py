@@ -15,6 +15,17 @@ urlpatterns = [
         views.identity_photo_remove,
         name="identity-photo-remove",
     ),
+    path("identity-reviews/", views.identity_reviews, name="identity-reviews"),
+    re_path(
+        r"^identity-revisions/(?P<revision_id>[0-9]+)/(?P<action>publish|reject|withdraw)/$",
+        views.identity_revision_act,
+        name="identity-revision",
+    ),
+    re_path(
+        r"^identity-photos/(?P<photo_id>[0-9]+)/(?P<action>publish|reject)/$",
+        views.identity_photo_review,
+        name="identity-photo-review",
+    ),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/bulk/", inbox.inbox_bulk, name="inbox-bulk"),
     re_path(r"^inbox/(?P<tracking_code>[0-9]{6,12})/$", inbox.inbox_report, name="inbox-report"),
