@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.browser.accessibility import axe_report
+
 if TYPE_CHECKING:
     from tests.browser.conftest import BrowserSession, DemoServer
 
@@ -254,23 +256,6 @@ def test_admin_is_persian_and_right_to_left(
 # --- (f) accessibility: axe-core on the public pages in Persian ------------------------------------
 
 
-def _axe_report(violations: list[dict[str, Any]]) -> str:
-    lines: list[str] = []
-    for violation in violations:
-        lines.append(
-            f"[{violation['impact']}] {violation['id']}: {violation['help']} ({violation['helpUrl']})"
-        )
-        for node in violation["nodes"][:5]:
-            target = ", ".join(str(t) for t in node["target"])
-            lines.append(f"    at {target}: {node['html'][:200]}")
-            summary = (node.get("failureSummary") or "").replace("\n", " ")
-            if summary:
-                lines.append(f"       {summary[:300]}")
-        if len(violation["nodes"]) > 5:
-            lines.append(f"    … and {len(violation['nodes']) - 5} more")
-    return "\n".join(lines)
-
-
 def test_public_pages_have_no_serious_accessibility_violations(web: BrowserSession) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
@@ -287,9 +272,9 @@ def test_public_pages_have_no_serious_accessibility_violations(web: BrowserSessi
         serious = [v for v in violations if v.get("impact") in {"serious", "critical"}]
         others = [v for v in violations if v not in serious]
         if others:
-            print(f"axe on {path}, minor/moderate (not failing):\n{_axe_report(others)}")
+            print(f"axe on {path}, minor/moderate (not failing):\n{axe_report(others)}")
         if serious:
-            failures.append(f"{path}:\n{_axe_report(serious)}")
+            failures.append(f"{path}:\n{axe_report(serious)}")
     assert not failures, "axe-core found serious or critical violations:\n" + "\n".join(failures)
 
 

@@ -55,7 +55,7 @@ def test_home_queries_do_not_grow(city) -> None:
         NeighborhoodFactory(area=AreaFactory(district=district, number=10 + i))
     with CaptureQueriesContext(connection) as large:
         client.get("/")
-    assert len(large) == len(small) <= 5
+    assert len(large) == len(small) <= 8
 
 
 def test_neighborhood_page(city) -> None:

@@ -23,6 +23,7 @@ from mahalat.audit.services import event_record
 from mahalat.errors import ConflictError, TransitionNotAllowed
 from mahalat.meetings.sanitize import MAX_HTML, clean_html
 from mahalat.news.models import NewsItem, NewsState
+from mahalat.notifications.services import neighborhood_followers_notify
 from mahalat.persian.text import normalize_text
 from mahalat.territory.models import District, Neighborhood
 from mahalat.uploads import sanitize_image
@@ -312,7 +313,40 @@ def news_publish(
     event_record(
         actor=actor, action="news.item.published", obj=locked, before=before, after=_snapshot(locked)
     )
+    if locked.publish_at <= now:
+        _followers_notify(item=locked, actor=actor)
     return locked
+
+
+def _followers_notify(*, item: NewsItem, actor: Any) -> int:
+    """Tell the followers of the item's neighborhood (of every neighborhood of its district, for a district
+    item) that it is out, each person once. Items dated ahead are not announced: nothing runs when their
+    date comes, and telling of them early would show them before they are public."""
+    if item.neighborhood_id:
+        neighborhoods = [item.neighborhood_id]
+    else:
+        in_district = Neighborhood.objects.filter(district_id=item.district_id).order_by("id")
+        neighborhoods = list(in_district.values_list("id", flat=True))
+    place = item.neighborhood if item.neighborhood_id else item.district
+    context = {
+        "event": "news",
+        "neighborhood": str(place),
+        "title": item.title,
+        "url": item.get_absolute_url(),
+    }
+    told = 0
+    for neighborhood_id in neighborhoods:
+        # One occasion per item: a person following several of the district's neighborhoods is told once.
+        told += neighborhood_followers_notify(
+            neighborhood_id=neighborhood_id,
+            city_id=item.city_id,
+            kind="news.item.published",
+            template="neighborhood_news",
+            context=context,
+            exclude_user_ids=[getattr(actor, "pk", None), item.author_id],
+            dedupe_key=f"news:{item.pk}:published",
+        )
+    return told
 
 
 @transaction.atomic

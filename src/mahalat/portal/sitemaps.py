@@ -1,8 +1,9 @@
 """The sitemap (`/sitemap.xml`) and `robots.txt`: the public pages search engines should find.
 
-Listed: the home page and the city pages (numbers, open data, programs calendar), every neighborhood's
-page and its council's page, and the programs not cancelled. Single reports are left out: there are too
-many and they age fast; a neighborhood's page leads to them. Each section is one query.
+Listed: the home page and the city pages (numbers, open data, programs calendar), every district's
+page, every neighborhood's page and its council's page, and the programs not cancelled. Single reports
+are left out: there are too many and they age fast; a neighborhood's page leads to them. Each section
+is one query.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from mahalat.programs.models import Program, ProgramState
-from mahalat.territory.models import City, Neighborhood
+from mahalat.territory.models import City, District, Neighborhood
 
-# Never crawled: private pages, the API and the admin.
-ROBOTS_DISALLOW = ("/workspace/", "/accounts/", "/api/", "/admin/")
+# Never crawled: private pages, the API, the admin, and the answers of find my neighborhood.
+ROBOTS_DISALLOW = ("/workspace/", "/accounts/", "/api/", "/admin/", "/find/")
 
 
 class PagesSitemap(Sitemap):
@@ -37,6 +38,20 @@ class PagesSitemap(Sitemap):
     def location(self, item: tuple[str, tuple[str, ...]]) -> str:
         name, args = item
         return reverse(name, args=args)
+
+
+class DistrictSitemap(Sitemap):
+    """Every district's page: what it did, its response times and its news (no lastmod: it changes
+    with the district's work, not with the district's row)."""
+
+    changefreq = "daily"
+    priority = 0.6
+
+    def items(self) -> Any:
+        return District.objects.order_by("pk").only("slug")
+
+    def location(self, item: District) -> str:
+        return reverse("portal:district", args=[item.slug])
 
 
 class NeighborhoodSitemap(Sitemap):
@@ -81,6 +96,7 @@ class ProgramSitemap(Sitemap):
 
 SITEMAPS: dict[str, type[Sitemap]] = {
     "pages": PagesSitemap,
+    "districts": DistrictSitemap,
     "neighborhoods": NeighborhoodSitemap,
     "councils": CouncilSitemap,
     "programs": ProgramSitemap,

@@ -1,12 +1,15 @@
 from django.urls import path
 
-from mahalat.portal import report_views, views
+from mahalat.portal import city_views, report_views, views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("c/<slug:slug>/", views.city, name="city"),
+    path("", city_views.home, name="home"),
+    path("c/<slug:slug>/", city_views.city, name="city"),
+    path("c/<slug:slug>/outlines.geojson", city_views.outlines, name="outlines"),
+    path("d/<slug:slug>/", city_views.district, name="district"),
+    path("find/", city_views.find, name="find"),
     path("n/<slug:slug>/", views.neighborhood, name="neighborhood"),
     path("n/<slug:slug>/follow/", views.neighborhood_follow_view, name="neighborhood-follow"),
     path("n/<slug:slug>/reports/", report_views.neighborhood_reports, name="neighborhood-reports"),

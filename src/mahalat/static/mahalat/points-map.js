@@ -11,13 +11,17 @@
     map.attributionControl.setPrefix("Leaflet");
     var tiles = box.getAttribute("data-tiles");
     if (tiles) { L.tileLayer(tiles, { maxZoom: 19 }).addTo(map); }
-    var layer = L.geoJSON(outlines, { style: { color: "#0f5132", weight: 1, fillOpacity: 0.05 } }).addTo(map);
+    // Leaflet needs a view before vector layers are added to the map.
+    var layer = L.geoJSON(outlines, { style: { color: "#0f5132", weight: 1, fillOpacity: 0.05 } });
+    var bounds = layer.getBounds();
+    points.forEach(function (p) { bounds.extend([p.lat, p.lng]); });
+    if (bounds.isValid()) { map.fitBounds(bounds); } else { map.setView([35.7, 51.4], 12); }
+    layer.addTo(map);
     points.forEach(function (p) {
       var a = document.createElement("a");
       a.href = p.url;
       a.textContent = p.code + " — " + p.state;
       L.circleMarker([p.lat, p.lng], { radius: 6, color: "#b02a37" }).bindPopup(a).addTo(map);
     });
-    if (layer.getBounds().isValid()) { map.fitBounds(layer.getBounds()); }
   });
 })();

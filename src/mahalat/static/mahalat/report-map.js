@@ -26,7 +26,12 @@
       lng.value = latlng.lng.toFixed(6);
       if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng, { keyboard: true }).addTo(map); }
     }
-    if (lat.value && lng.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lng.value))); }
+    if (lat.value && lng.value) {
+      // A starting point (from a neighborhood's page or a returned form): open the map there.
+      var start = L.latLng(parseFloat(lat.value), parseFloat(lng.value));
+      place(start);
+      map.setView(start, 16);
+    }
     map.on("click", function (event) { place(event.latlng); });
     layer.on("click", function (event) { place(event.latlng); });
     var here = document.getElementById("use-my-location");
