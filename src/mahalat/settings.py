@@ -94,6 +94,7 @@ INSTALLED_APPS = [
     "mahalat.workspace",
     "mahalat.portal",
     "mahalat.demo",
+    "mahalat.scale",
 ]
 
 MIDDLEWARE = [
@@ -218,15 +219,17 @@ MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Files only some people may read (application documents, agenda attachments): no URL reaches them.
 PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
+# Production serves hashed file names (cached for a year) and, unless STATIC_COMPRESS=false (the
+# benchmark, which fetches no static file), pre-compressed copies of them.
+if not PRODUCTION:
+    STATIC_BACKEND = "django.contrib.staticfiles.storage.StaticFilesStorage"
+elif env_bool("STATIC_COMPRESS", True):
+    STATIC_BACKEND = "whitenoise.storage.CompressedManifestStaticFilesStorage"
+else:
+    STATIC_BACKEND = "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": (
-            "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if PRODUCTION
-            else "django.contrib.staticfiles.storage.StaticFilesStorage"
-        )
-    },
+    "staticfiles": {"BACKEND": STATIC_BACKEND},
 }
 WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 0
 # Outside production, files are served straight from the apps' static folders (no collectstatic).
@@ -320,6 +323,10 @@ CONTENT_SECURITY_POLICY = (
 # The licence published with every open-data download (the city's own choice).
 OPEN_DATA_LICENSE_NAME = env_str("OPEN_DATA_LICENSE_NAME", "Creative Commons Attribution 4.0")
 OPEN_DATA_LICENSE_URL = env_str("OPEN_DATA_LICENSE_URL", "https://creativecommons.org/licenses/by/4.0/")
+
+# --- benchmark ----------------------------------------------------------------------------------
+# Routes the benchmark's floor endpoint (`mahalat.floor`); only `bench/run.py` turns it on.
+BENCHMARK_FLOOR = env_bool("MAHALAT_BENCHMARK_FLOOR", False)
 
 # --- API ----------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -33,6 +33,10 @@ urlpatterns = [
     ),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+if settings.BENCHMARK_FLOOR:
+    from mahalat.floor import floor
+
+    urlpatterns.append(path("bench/floor/<int:pk>/", floor, name="bench-floor"))
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
