@@ -140,14 +140,38 @@ def sitemap_paths(base_url: str) -> list[str]:
     return [urlsplit(loc).path for loc in re.findall(r"<loc>([^<]+)</loc>", text)]
 
 
+class _KnownPages:
+    """Pages of types already found, handed out by type in turn: the least-fetched type first."""
+
+    def __init__(self) -> None:
+        self._by_type: dict[str | None, deque[str]] = {}
+        self._fetches: dict[str | None, int] = {}
+
+    def append(self, path: str) -> None:
+        self._by_type.setdefault(page_type(path), deque()).append(path)
+
+    def fetched(self, kind: str | None) -> None:
+        self._fetches[kind] = self._fetches.get(kind, 0) + 1
+
+    def popleft(self) -> str:
+        waiting = [kind for kind, paths in self._by_type.items() if paths]
+        kind = min(waiting, key=lambda k: self._fetches.get(k, 0))
+        return self._by_type[kind].popleft()
+
+    def __bool__(self) -> bool:
+        return any(self._by_type.values())
+
+
 def collect_public_pages(base_url: str, *, seeds: Iterable[str] = (), max_fetches: int = 400) -> CrawlResult:
     """Follow links from the home page, the sitemap's pages and `seeds` until every page type has one
     page or the budget runs out. A page of a type already found is fetched only after every page of a
-    new type, because it may link to a type not found yet (a meeting is reached from a meetings list)."""
+    new type, because it may link to a type not found yet (a meeting is reached from a meetings list);
+    among those, the type fetched least so far goes first, so that hundreds of reports or neighborhoods
+    do not use up the budget before the second registration call (the one with an election) is read."""
     result = CrawlResult()
     seen: set[str] = set()
     fresh: deque[str] = deque()
-    known: deque[str] = deque()
+    known = _KnownPages()
 
     def enqueue(path: str) -> None:
         if path in seen or SKIPPED_PATH.search(path):
@@ -166,6 +190,7 @@ def collect_public_pages(base_url: str, *, seeds: Iterable[str] = (), max_fetche
     while (fresh or known) and result.fetched < max_fetches and len(result.pages) < len(PAGE_TYPES):
         path = fresh.popleft() if fresh else known.popleft()
         kind = page_type(path)
+        known.fetched(kind)
         fetched = _fetch(base_url + path)
         result.fetched += 1
         if fetched is None:
