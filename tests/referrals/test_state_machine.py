@@ -390,11 +390,73 @@ def test_no_call_sequence_leaves_the_lifecycle(referral_world: ReferralWorld) ->
         max_examples=40,
         stateful_step_count=14,
         deadline=None,
+        # The same walk every run: a random one that happened to miss a transition would fail the
+        # coverage check below by chance.
+        derandomize=True,
         suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     )
     runner: Any = ReferralLifecycle.TestCase("runTest")
     runner.runTest()
     assert walked == set(TRANSITIONS)
+
+
+def _path_to(state: str) -> list[tuple[str, str]]:
+    """The shortest run of transitions from "sent" to `state`."""
+    paths: dict[str, list[tuple[str, str]]] = {S.SENT: []}
+    frontier = [S.SENT]
+    while frontier:
+        current = frontier.pop(0)
+        for to in allowed_targets(current):
+            if to not in paths:
+                paths[to] = [*paths[current], (current, to)]
+                frontier.append(to)
+    return paths[state]
+
+
+@pytest.mark.parametrize("step", sorted(TRANSITIONS), ids=lambda step: f"{step[0]}-{step[1]}")
+def test_every_transition_can_be_taken(referral_world: ReferralWorld, step: tuple[str, str]) -> None:
+    """Each row of the table, reached by its shortest path, is taken by the people it names and
+    leaves one history row and one audit event per move."""
+    w = referral_world
+    cache.clear()
+    now = SATURDAY_9
+    report = report_submit(
+        actor=w.people["citizen"],
+        city=w.city,
+        description="نشت آب از لوله اصلی کوچه",
+        lat=w.town.P1[0],
+        lng=w.town.P1[1],
+        category_slug="water-leak",
+        answers={"severity": "high"},
+        now=now,
+    )
+    referral = referral_create(
+        actor=w.people["district_officer"],
+        report=report,
+        target=Target(kind=TargetKind.AGENCY, agency=w.water),
+        subject="نشت آب",
+        note="لطفاً رسیدگی شود",
+        now=now,
+    )
+    for before, to in [*_path_to(step[0]), step]:
+        now += timedelta(hours=2)
+        who = "liaison" if TRANSITIONS[(before, to)].permission == RECEIVE else "district_officer"
+        referral_transition(
+            actor=w.people[who],
+            referral=referral,
+            to=to,
+            note="یادداشت",
+            planned_date=local_date(now) + timedelta(days=7),
+            expected_state=before,
+            now=now,
+        )
+        referral.refresh_from_db()
+        assert referral.state == to
+    history = list(ReferralTransition.objects.filter(referral=referral).order_by("at", "id"))
+    assert [(h.from_state, h.to_state) for h in history][-1] == step
+    assert len(history) == len(_path_to(step[0])) + 2  # the sending, the path, the step
+    events = Event.objects.for_object(referral).filter(action__startswith="referrals.referral.")
+    assert events.count() == len(history)
 
 
 @pytest.mark.parametrize("category", ["water-leak", "lighting"])
