@@ -117,3 +117,57 @@ def indicator_value(
         sample=sample,
         computed_at=computed_at,
     )
+
+
+def indicator_months(
+    *,
+    city: Any,
+    last: tuple[int, int],
+    months: int,
+    places: list[tuple[str, int]],
+    value_of: Any,
+    agency_id: int,
+    computed_at: Any,
+) -> int:
+    """Store a value for every territory indicator, place and month up to `last`, and the agency
+    indicators for one agency (6.0 of 12). `value_of(code, kind, scope_id, n, month)` gives the
+    (value, sample) of a territory row, `n` months before `last`. Returns the number of rows."""
+    from mahalat.insights.catalog import ScopeKind, indicators
+    from mahalat.insights.models import IndicatorValue
+    from mahalat.insights.periods import month_add
+
+    rows = []
+    for n in range(months):
+        month = month_add(last, -n)
+        for entry in indicators(kind=ScopeKind.NEIGHBORHOOD):
+            for kind, pk in places:
+                value, sample = value_of(entry.code, kind, pk, n, month)
+                rows.append(
+                    indicator_value(
+                        city=city,
+                        code=entry.code,
+                        kind=kind,
+                        scope_id=pk,
+                        month=month,
+                        value=value,
+                        numerator=value,
+                        denominator=100,
+                        sample=sample,
+                        computed_at=computed_at,
+                    )
+                )
+        rows.extend(
+            indicator_value(
+                city=city,
+                code=entry.code,
+                kind=ScopeKind.AGENCY,
+                scope_id=agency_id,
+                month=month,
+                value=6.0,
+                sample=12,
+                computed_at=computed_at,
+            )
+            for entry in indicators(kind=ScopeKind.AGENCY)
+        )
+    IndicatorValue.objects.bulk_create(rows)
+    return len(rows)

@@ -20,7 +20,7 @@ from mahalat.insights.catalog import ScopeKind, indicators
 from mahalat.insights.models import IndicatorValue, RefreshState
 from mahalat.insights.periods import Month, month_add
 from mahalat.insights.services import target_set
-from tests.factories import NeighborhoodFactory, UserFactory, indicator_value
+from tests.factories import NeighborhoodFactory, UserFactory, indicator_months
 from tests.towns import Town
 
 ABAN: Month = (1405, 8)
@@ -48,43 +48,21 @@ def bulk_values(town: Town, *, months: int = 12, extra: list[Any] | None = None)
         *[(ScopeKind.NEIGHBORHOOD, n.pk) for n in [town.n1, town.n2, town.n3, *(extra or [])]],
     ]
     special = {town.n1.pk: (90.0, 20), town.n2.pk: (75.0, 20), town.n3.pk: (50.0, 3)}
-    rows = []
-    for n in range(months):
-        month = month_add(ABAN, -n)
-        for entry in indicators(kind=ScopeKind.NEIGHBORHOOD):
-            for kind, pk in places:
-                value, sample = 60.0 + n, 40
-                if entry.code == CODE and month == ABAN and kind == ScopeKind.NEIGHBORHOOD and pk in special:
-                    value, sample = special[pk]
-                rows.append(
-                    indicator_value(
-                        city=town.city,
-                        code=entry.code,
-                        kind=kind,
-                        scope_id=pk,
-                        month=month,
-                        value=value,
-                        numerator=value,
-                        denominator=100,
-                        sample=sample,
-                        computed_at=now,
-                    )
-                )
-        for entry in indicators(kind=ScopeKind.AGENCY):
-            rows.append(
-                indicator_value(
-                    city=town.city,
-                    code=entry.code,
-                    kind=ScopeKind.AGENCY,
-                    scope_id=town.water.pk,
-                    month=month,
-                    value=6.0,
-                    sample=12,
-                    computed_at=now,
-                )
-            )
-    IndicatorValue.objects.bulk_create(rows)
-    return len(rows)
+
+    def value_of(code: str, kind: str, pk: int, n: int, month: Month) -> tuple[float, int]:
+        if code == CODE and month == ABAN and kind == ScopeKind.NEIGHBORHOOD and pk in special:
+            return special[pk]
+        return 60.0 + n, 40
+
+    return indicator_months(
+        city=town.city,
+        last=ABAN,
+        months=months,
+        places=places,
+        value_of=value_of,
+        agency_id=town.water.pk,
+        computed_at=now,
+    )
 
 
 def make_valued(town: Town) -> Valued:
@@ -321,7 +299,7 @@ def test_a_dashboard_opens_on_the_last_whole_month(town: Town) -> None:
 
     from mahalat.insights.dashboard_selectors import latest_month
     from mahalat.insights.models import IndicatorValue
-    from mahalat.insights.periods import month_add, month_of
+    from mahalat.insights.periods import month_of
 
     current = month_of(timezone.now())
     assert latest_month(city_id=town.city.pk) == current  # nothing yet: the current month

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mahalat.councils.models import Council
-from mahalat.meetings.models import AgendaItem, Meeting, MeetingState
+from mahalat.meetings.models import Meeting, MeetingState
 from mahalat.news.models import NewsItem, NewsState
 from mahalat.programs.models import OrganizerKind, Program, ProgramKind, ProgramNeighborhood, ProgramState
 from mahalat.reports.models import Category, HandlerKind, Report, ReportState
@@ -25,6 +25,7 @@ from mahalat.resolutions.models import Resolution, ResolutionState
 from mahalat.territory.locate import invalidate_index
 from tests.councils_world import CouncilWorld
 from tests.factories import AreaFactory, NeighborhoodFactory, square
+from tests.resolutions.conftest import stored_resolution
 from tests.towns import Town
 
 _numbers = count(1)
@@ -81,46 +82,17 @@ class Activity:
         finished_at: datetime | None = None,
     ) -> Resolution:
         start = timezone.now() - timedelta(days=60)
-        meeting = self.meeting(council, starts_at=start)
-        item = AgendaItem.objects.create(
-            **_place(council.neighborhood),
-            council=council,
-            meeting=meeting,
-            title=title,
-            source="member",
-            state="decided",
-            is_private=not is_public,
-            vote_mode="open",
-            majority="simple",
-            votes_for=4,
-            votes_against=1,
-            votes_abstain=0,
-            vote_base=5,
-            votes_needed=3,
-            adopted=True,
-        )
         done = state == ResolutionState.DONE
         finished = (finished_at or timezone.now() - timedelta(days=1)) if done else None
-        return Resolution.objects.create(
-            **_place(council.neighborhood),
-            council=council,
-            meeting=meeting,
-            agenda_item=item,
-            jalali_year=1405,
-            sequence=next(_numbers),
+        return stored_resolution(
+            council,
+            meeting=self.meeting(council, starts_at=start),
             title=title,
-            text="متن مصوبه",
-            votes_for=4,
-            votes_against=1,
-            votes_abstain=0,
-            majority="simple",
-            vote_base=5,
+            is_public=is_public,
             responsible_kind="district",
             deadline=timezone.localdate() + timedelta(days=30),
             state=state,
             progress=100 if done else 20,
-            is_public=is_public,
-            adopted_at=start,
             state_changed_at=finished or start,
             finished_at=finished,
         )

@@ -15,12 +15,12 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from mahalat.insights.catalog import CATALOG, ScopeKind, indicators
+from mahalat.insights.catalog import CATALOG, ScopeKind
 from mahalat.insights.models import IndicatorValue
 from mahalat.insights.periods import Month, month_add, month_of, month_text
 from mahalat.insights.tables import display_value
 from mahalat.portal.transparency import NUMBERS_CODES
-from tests.factories import DistrictFactory, indicator_value
+from tests.factories import DistrictFactory, indicator_months
 from tests.towns import Town
 
 # A value withheld from the public: below every indicator's minimum sample.
@@ -50,43 +50,23 @@ def seed_values(town: Town, *, months: int = 12, extra_districts: list[Any] | No
         (ScopeKind.NEIGHBORHOOD, town.n3.pk, 33.1),
         *[(ScopeKind.DISTRICT, d.pk, 80.0 + i) for i, d in enumerate(extra_districts or [])],
     ]
-    rows = []
-    for n in range(months):
-        month = month_add(last, -n)
-        for entry in indicators(kind=ScopeKind.NEIGHBORHOOD):
-            for kind, pk, base in bases:
-                value, sample = base + n, 5000
-                small = (kind, pk) in {(ScopeKind.DISTRICT, town.d2.pk), (ScopeKind.NEIGHBORHOOD, town.n3.pk)}
-                if entry.code == WITHHELD_CODE and n == 0 and small:
-                    value, sample = WITHHELD_VALUE, SMALL_SAMPLE
-                rows.append(
-                    indicator_value(
-                        city=town.city,
-                        code=entry.code,
-                        kind=kind,
-                        scope_id=pk,
-                        month=month,
-                        value=value,
-                        numerator=value,
-                        denominator=100,
-                        sample=sample,
-                        computed_at=now,
-                    )
-                )
-        for entry in indicators(kind=ScopeKind.AGENCY):
-            rows.append(
-                indicator_value(
-                    city=town.city,
-                    code=entry.code,
-                    kind=ScopeKind.AGENCY,
-                    scope_id=town.water.pk,
-                    month=month,
-                    value=6.0,
-                    sample=12,
-                    computed_at=now,
-                )
-            )
-    IndicatorValue.objects.bulk_create(rows)
+    base_of = {(kind, pk): base for kind, pk, base in bases}
+    small = {(ScopeKind.DISTRICT, town.d2.pk), (ScopeKind.NEIGHBORHOOD, town.n3.pk)}
+
+    def value_of(code: str, kind: str, pk: int, n: int, month: Month) -> tuple[float, int]:
+        if code == WITHHELD_CODE and n == 0 and (kind, pk) in small:
+            return WITHHELD_VALUE, SMALL_SAMPLE
+        return base_of[(kind, pk)] + n, 5000
+
+    indicator_months(
+        city=town.city,
+        last=last,
+        months=months,
+        places=list(base_of),
+        value_of=value_of,
+        agency_id=town.water.pk,
+        computed_at=now,
+    )
     return last
 
 

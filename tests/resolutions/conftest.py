@@ -17,8 +17,10 @@ from mahalat.resolutions.services import resolution_adopt
 _numbers = count(1)
 
 
-def make_meeting(council: Any, *, state: str = MeetingState.IN_SESSION) -> Meeting:
-    start = timezone.now() - timedelta(hours=1)
+def make_meeting(
+    council: Any, *, state: str = MeetingState.IN_SESSION, starts_at: datetime | None = None
+) -> Meeting:
+    start = starts_at or timezone.now() - timedelta(hours=1)
     return Meeting.objects.create(
         city_id=council.city_id,
         district_id=council.district_id,
@@ -40,6 +42,7 @@ def make_item(
     adopted: bool | None = True,
     is_private: bool = False,
     report: Any = None,
+    title: str = "روشنایی کوچه",
 ) -> AgendaItem:
     meeting = meeting or make_meeting(council)
     return AgendaItem.objects.create(
@@ -49,7 +52,7 @@ def make_item(
         neighborhood_id=council.neighborhood_id,
         council=council,
         meeting=meeting,
-        title="روشنایی کوچه",
+        title=title,
         source="report" if report is not None else "member",
         report=report,
         is_private=is_private,
@@ -138,6 +141,45 @@ def make_report(
     )
 
 
+def stored_resolution(
+    council: Any,
+    *,
+    meeting: Meeting | None = None,
+    title: str = "مصوبه",
+    is_public: bool = True,
+    **fields: Any,
+) -> Resolution:
+    """One adopted resolution of `council` straight from rows, with its decided agenda item, in a
+    closed meeting of its own unless one is given; `fields` override the row's values."""
+    meeting = meeting or make_meeting(council, state=MeetingState.CLOSED)
+    item = make_item(council, meeting=meeting, is_private=not is_public, title=title)
+    values: dict[str, Any] = {
+        "city_id": council.city_id,
+        "district_id": council.district_id,
+        "area_id": council.area_id,
+        "neighborhood_id": council.neighborhood_id,
+        "council": council,
+        "meeting": meeting,
+        "agenda_item": item,
+        "jalali_year": 1405,
+        "sequence": next(_numbers),
+        "title": title,
+        "text": "متن مصوبه",
+        "votes_for": 4,
+        "votes_against": 1,
+        "votes_abstain": 0,
+        "majority": "simple",
+        "vote_base": 5,
+        "responsible_kind": ResponsibleKind.AREA,
+        "deadline": timezone.localdate() + timedelta(days=10),
+        "is_public": is_public,
+        "adopted_at": meeting.starts_at,
+        "state_changed_at": meeting.starts_at,
+        **fields,
+    }
+    return Resolution.objects.create(**values)
+
+
 def bulk_resolutions(council: Any, n: int, *, start: int = 1, **fields: Any) -> list[Resolution]:
     """`n` resolutions of `council` straight from rows, each with two milestones and a linked report."""
     from mahalat.resolutions.models import Milestone
@@ -146,31 +188,18 @@ def bulk_resolutions(council: Any, n: int, *, start: int = 1, **fields: Any) -> 
     now = timezone.now()
     made = []
     for i in range(n):
-        item = make_item(council, meeting=meeting)
-        values: dict[str, Any] = {
-            "city_id": council.city_id,
-            "district_id": council.district_id,
-            "area_id": council.area_id,
-            "neighborhood_id": council.neighborhood_id,
-            "council": council,
-            "meeting": meeting,
-            "agenda_item": item,
-            "jalali_year": 1405,
-            "sequence": start + i,
-            "title": f"مصوبه {i}",
-            "text": "متن",
-            "votes_for": 4,
-            "votes_against": 1,
-            "votes_abstain": 0,
-            "majority": "simple",
-            "vote_base": 5,
-            "responsible_kind": ResponsibleKind.AREA,
-            "deadline": timezone.localdate() + timedelta(days=10),
-            "adopted_at": now,
-            "state_changed_at": now,
-            **fields,
-        }
-        resolution = Resolution.objects.create(**values)
+        resolution = stored_resolution(
+            council,
+            meeting=meeting,
+            **{
+                "title": f"مصوبه {i}",
+                "sequence": start + i,
+                "text": "متن",
+                "adopted_at": now,
+                "state_changed_at": now,
+                **fields,
+            },
+        )
         Milestone.objects.create(resolution=resolution, title="گام ۱", due_on=resolution.deadline)
         Milestone.objects.create(resolution=resolution, title="گام ۲", due_on=resolution.deadline)
         resolution.reports.add(make_report(council.neighborhood))

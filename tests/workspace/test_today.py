@@ -24,7 +24,7 @@ from mahalat.elections.models import (
     RegistrationCall,
     Residency,
 )
-from mahalat.meetings.models import AgendaItem, Meeting, MeetingState
+from mahalat.meetings.models import MeetingState
 from mahalat.referrals.models import Referral, ReferralEscalation, ReferralState, TargetKind
 from mahalat.referrals.services import Target, referral_create, referral_transition
 from mahalat.reports.models import Report
@@ -32,6 +32,7 @@ from mahalat.reports.services import report_submit
 from mahalat.resolutions.models import Resolution
 from tests.factories import UserFactory
 from tests.referrals_world import ReferralWorld
+from tests.resolutions.conftest import make_meeting, stored_resolution
 
 pytestmark = pytest.mark.django_db
 
@@ -97,51 +98,15 @@ def _council(neighborhood: Any, template: SeatTemplate) -> Council:
 
 
 def _resolution(council: Council, *, deadline: date, title: str) -> Resolution:
-    place = _place(council.neighborhood)
-    start = timezone.now() - timedelta(days=40)
-    meeting = Meeting.objects.create(
-        **place,
-        council=council,
-        number=next(_numbers),
-        starts_at=start,
-        ends_at=start + timedelta(hours=2),
-        state=MeetingState.CLOSED,
-    )
-    item = AgendaItem.objects.create(
-        **place,
-        council=council,
-        meeting=meeting,
+    return stored_resolution(
+        council,
+        meeting=make_meeting(
+            council, state=MeetingState.CLOSED, starts_at=timezone.now() - timedelta(days=40)
+        ),
         title=title,
-        source="member",
-        state="decided",
-        vote_mode="open",
-        majority="simple",
-        votes_for=4,
-        votes_against=1,
-        votes_abstain=0,
-        vote_base=5,
-        votes_needed=3,
-        adopted=True,
-    )
-    return Resolution.objects.create(
-        **place,
-        council=council,
-        meeting=meeting,
-        agenda_item=item,
-        jalali_year=1405,
-        sequence=next(_numbers),
-        title=title,
-        text="متن مصوبه",
-        votes_for=4,
-        votes_against=1,
-        votes_abstain=0,
-        majority="simple",
-        vote_base=5,
         responsible_kind="district",
         deadline=deadline,
         state="assigned",
-        adopted_at=start,
-        state_changed_at=start,
     )
 
 
