@@ -12,6 +12,7 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,6 +20,7 @@ from django.utils.translation import gettext_lazy
 from mahalat.insights.catalog import AGENCY_KINDS, Indicator, ScopeKind, Unit, indicator, indicators
 from mahalat.insights.dashboard_selectors import city_agencies, outlines, values_grid
 from mahalat.insights.exporting import Column, Table
+from mahalat.insights.models import IndicatorValue
 from mahalat.insights.periods import Month, month_add, month_label, month_text
 from mahalat.insights.selectors import (
     Place,
@@ -117,6 +119,26 @@ def display_value(value: float | None, entry: Indicator) -> float | int | None:
     if entry.unit == Unit.COUNT or float(value).is_integer():
         return round(value)
     return round(value, 1)
+
+
+def beside_city(
+    *, city_id: int, kind: str, scope_id: int, entries: list[Indicator], month: Month
+) -> dict[str, tuple[float | int | None, float | int | None]]:
+    """For each indicator, the place's value and the city's in the month, as shown (one query); a value
+    whose sample is below the indicator's minimum is None, as is one not computed."""
+    rows = (
+        IndicatorValue.objects.filter(
+            city_id=city_id, code__in=[e.code for e in entries], year=month[0], month=month[1]
+        )
+        .filter(Q(scope_kind=kind, scope_id=scope_id) | Q(scope_kind=ScopeKind.CITY, scope_id=city_id))
+        .values_list("code", "scope_kind", "value", "sample")
+    )
+    values: dict[tuple[str, str], float | int | None] = {}
+    by_code = {e.code: e for e in entries}
+    for code, row_kind, value, sample in rows:
+        entry = by_code[code]
+        values[(code, row_kind)] = display_value(value, entry) if sample >= entry.min_sample else None
+    return {e.code: (values.get((e.code, kind)), values.get((e.code, ScopeKind.CITY))) for e in entries}
 
 
 def status_text(key: str) -> str:

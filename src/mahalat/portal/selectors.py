@@ -16,9 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from mahalat.insights.catalog import CATALOG, Indicator, ScopeKind
-from mahalat.insights.models import IndicatorValue
 from mahalat.insights.periods import Month, month_add, month_bounds, month_of
-from mahalat.insights.tables import display_value
+from mahalat.insights.tables import beside_city
 from mahalat.meetings.models import Meeting, MeetingState
 from mahalat.news.models import NewsItem
 from mahalat.news.selectors import district_news
@@ -447,26 +446,11 @@ def response_times(*, district: District, month: Month) -> list[ResponseTime]:
     """The median hours to triage and to resolve in the district and in the city for the month, from the
     pre-computed indicator rows (one query); a value whose sample is below the minimum is left out."""
     entries = [CATALOG[code] for code in RESPONSE_TIME_CODES if code in CATALOG and CATALOG[code].published]
-    rows = (
-        IndicatorValue.objects.filter(
-            city_id=district.city_id, code__in=[e.code for e in entries], year=month[0], month=month[1]
-        )
-        .filter(
-            Q(scope_kind=ScopeKind.DISTRICT, scope_id=district.pk)
-            | Q(scope_kind=ScopeKind.CITY, scope_id=district.city_id)
-        )
-        .values_list("code", "scope_kind", "value", "sample")
+    values = beside_city(
+        city_id=district.city_id, kind=ScopeKind.DISTRICT, scope_id=district.pk, entries=entries, month=month
     )
-    values: dict[tuple[str, str], float | int | None] = {}
-    for code, kind, value, sample in rows:
-        entry = CATALOG[code]
-        values[(code, kind)] = display_value(value, entry) if sample >= entry.min_sample else None
     return [
-        ResponseTime(
-            indicator=entry,
-            district=values.get((entry.code, ScopeKind.DISTRICT)),
-            city=values.get((entry.code, ScopeKind.CITY)),
-        )
+        ResponseTime(indicator=entry, district=values[entry.code][0], city=values[entry.code][1])
         for entry in entries
     ]
 

@@ -8,15 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django import template
-from django.db.models import Q
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from mahalat.insights.catalog import CATALOG, Indicator, ScopeKind
 from mahalat.insights.dashboard_selectors import latest_month
-from mahalat.insights.models import IndicatorValue
 from mahalat.insights.periods import month_label
-from mahalat.insights.tables import display_value
+from mahalat.insights.tables import beside_city
 
 register = template.Library()
 
@@ -52,26 +50,15 @@ def _better(here: float | int | None, city: float | int | None, entry: Indicator
 def neighborhood_numbers(neighborhood: Any) -> dict[str, Any]:
     month = latest_month(city_id=neighborhood.city_id)
     entries = [CATALOG[code] for code in PLAIN if code in CATALOG and CATALOG[code].published]
-    rows = (
-        IndicatorValue.objects.filter(
-            city_id=neighborhood.city_id,
-            code__in=[e.code for e in entries],
-            year=month[0],
-            month=month[1],
-        )
-        .filter(
-            Q(scope_kind=ScopeKind.NEIGHBORHOOD, scope_id=neighborhood.pk)
-            | Q(scope_kind=ScopeKind.CITY, scope_id=neighborhood.city_id)
-        )
-        .values_list("code", "scope_kind", "value", "sample")
+    values = beside_city(
+        city_id=neighborhood.city_id,
+        kind=ScopeKind.NEIGHBORHOOD,
+        scope_id=neighborhood.pk,
+        entries=entries,
+        month=month,
     )
-    values: dict[tuple[str, str], float | int | None] = {}
-    for code, kind, value, sample in rows:
-        entry = CATALOG[code]
-        values[(code, kind)] = display_value(value, entry) if sample >= entry.min_sample else None
     figures = []
     for entry in entries:
-        here = values.get((entry.code, ScopeKind.NEIGHBORHOOD))
-        city = values.get((entry.code, ScopeKind.CITY))
+        here, city = values[entry.code]
         figures.append(Figure(entry, PLAIN[entry.code], here, city, _better(here, city, entry)))
     return {"figures": figures, "month_label": month_label(month), "neighborhood": neighborhood}
