@@ -34,10 +34,11 @@ Cell = tuple[float | None, int]
 def latest_month(*, city_id: int) -> Month:
     """The last whole month the city has values for: a dashboard opens on a finished month, since the
     current one is still filling up (its reports are days, not a month); the current month when there is
-    nothing earlier."""
+    nothing earlier. Read from the city's own rows (every refreshed month has them), newest first along
+    the scope index: one short index scan however many places and months are stored."""
     current = month_of(timezone.now())
     row = (
-        IndicatorValue.objects.filter(city_id=city_id, value__isnull=False)
+        IndicatorValue.objects.filter(scope_kind=ScopeKind.CITY, scope_id=city_id, value__isnull=False)
         .filter(Q(year__lt=current[0]) | Q(year=current[0], month__lt=current[1]))
         .order_by("-year", "-month")
         .values_list("year", "month")

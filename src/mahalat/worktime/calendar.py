@@ -122,20 +122,53 @@ class WorkCalendar:
         raise ValueError(f"no working time found in {MAX_DAYS} days after {start}")
 
     def working_time_between(self, *, start: datetime, end: datetime) -> float:
-        """Hours of working time from ``start`` to ``end``; negative when ``end`` is before ``start``."""
+        """Hours of working time from ``start`` to ``end``; negative when ``end`` is before ``start``.
+
+        The first and the last day are measured against their working hours; the whole days between
+        them are counted by weeks, less their holidays, so a deadline three years past costs no more
+        than one due tomorrow (an inbox computes this for every row).
+        """
         begin, finish = _aware(start, "start"), _aware(end, "end")
         if finish < begin:
             return -self.working_time_between(start=finish, end=begin)
+        first, last = begin.astimezone(TEHRAN).date(), finish.astimezone(TEHRAN).date()
         total = timedelta()
-        day, last = begin.astimezone(TEHRAN).date(), finish.astimezone(TEHRAN).date()
-        while day <= last:
+        for day in {first, last}:
             interval = self.working_interval(day)
             if interval is not None:
                 overlap = min(interval[1], finish) - max(interval[0], begin)
                 if overlap > timedelta():
                     total += overlap
-            day += ONE_DAY
+        if (last - first).days > 1:
+            total += self._whole_days(first + ONE_DAY, last - ONE_DAY)
         return total / timedelta(hours=1)
+
+    def _weekday_length(self, weekday: int) -> timedelta:
+        """A working day's length by the clock. Iran moved its clocks at midnight, never inside working
+        hours, so the clock's length is the real one on every date."""
+        if weekday == FRIDAY:
+            return timedelta()
+        end = self.workday_end
+        if weekday == THURSDAY:
+            if self.thursday == Thursday.OFF:
+                return timedelta()
+            if self.thursday == Thursday.HALF:
+                end = self.thursday_end
+        return datetime.combine(date.min, end) - datetime.combine(date.min, self.workday_start)
+
+    def _whole_days(self, first: date, last: date) -> timedelta:
+        """The working time of the days from ``first`` to ``last`` inclusive, each taken whole."""
+        self.working_interval(first)  # refuses days outside the loaded holidays
+        self.working_interval(last)
+        weeks, rest = divmod((last - first).days + 1, 7)
+        week = sum((self._weekday_length(weekday) for weekday in range(7)), timedelta())
+        total = week * weeks
+        for offset in range(rest):
+            total += self._weekday_length((last - timedelta(days=offset)).weekday())
+        for holiday in self.holidays:
+            if first <= holiday <= last:
+                total -= self._weekday_length(holiday.weekday())
+        return total
 
 
 def load_calendar(*, city_id: int, first_day: date, last_day: date | None = None) -> WorkCalendar:
