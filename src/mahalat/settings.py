@@ -104,6 +104,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "mahalat.portal.middleware.PersianFirstLocaleMiddleware",
+    "mahalat.answer_cache.VisitorAnswerCacheMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -327,6 +328,9 @@ OPEN_DATA_LICENSE_URL = env_str("OPEN_DATA_LICENSE_URL", "https://creativecommon
 # --- benchmark ----------------------------------------------------------------------------------
 # Routes the benchmark's floor endpoint (`mahalat.floor`); only `bench/run.py` turns it on.
 BENCHMARK_FLOOR = env_bool("MAHALAT_BENCHMARK_FLOOR", False)
+# How long a public answer kept for visitors may live (`mahalat.answer_cache`); 0 turns the cache off.
+# Off in tests, which change rows directly; the cache's own tests turn it on.
+ANSWER_CACHE_SECONDS = env_int("MAHALAT_ANSWER_CACHE_SECONDS", 0 if MAHALAT_ENV == "test" else 300)
 
 # --- API ----------------------------------------------------------------------------------------
 NINJA_PAGINATION_PER_PAGE = 50

@@ -3,7 +3,9 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import RedirectView
+from django.views.i18n import set_language
 
 urlpatterns = [
     path("", include("mahalat.portal.urls")),
@@ -31,7 +33,9 @@ urlpatterns = [
     path(
         "favicon.ico", RedirectView.as_view(url=f"{settings.STATIC_URL}mahalat/favicon.svg", permanent=True)
     ),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Choosing a language changes nothing but a cookie, so the switch needs no CSRF token: a public page
+    # then holds no per-visitor token and can be kept for every visitor (mahalat.answer_cache).
+    path("i18n/setlang/", csrf_exempt(set_language), name="set_language"),
 ]
 if settings.BENCHMARK_FLOOR:
     from mahalat.floor import floor

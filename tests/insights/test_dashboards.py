@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -316,3 +317,40 @@ def test_a_dashboard_opens_on_the_last_whole_month(town: Town) -> None:
             computed_at=timezone.now(),
         )
     assert latest_month(city_id=town.city.pk) == month_add(current, -1)  # not the month still filling
+
+
+def _content(response: Any) -> str:
+    """The page without its sign-out form's token, which is new on every response."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", response.content.decode())
+
+
+@pytest.mark.django_db
+def test_a_dashboards_content_is_kept_until_a_refresh_or_a_target_change(
+    valued: Valued, settings: Any, django_assert_max_num_queries: Any
+) -> None:
+    """The content is rendered once per refresh: a changed row alone is not seen (it can only change
+    through a refresh), a new target or a new refresh is seen at once."""
+    settings.ANSWER_CACHE_SECONDS = 300
+    cache.clear()
+    town = valued.town
+    deputy = as_(town.people["deputy"])
+    url = city_url(indicator=CODE, month="1405-08")
+    with CaptureQueriesContext(connection) as first:
+        kept = _content(deputy.get(url))
+    with django_assert_max_num_queries(len(first.captured_queries) - 5):
+        assert _content(deputy.get(url)) == kept
+
+    IndicatorValue.objects.filter(code=CODE, scope_kind=ScopeKind.CITY).update(value=12.3)
+    assert _content(deputy.get(url)) == kept
+
+    target_set(actor=town.people["deputy"], city=town.city, code=CODE, target=95, effective_from=(1405, 1))
+    with_target = _content(deputy.get(url))
+    assert with_target != kept
+    assert "۹۵" in with_target
+
+    RefreshState.objects.update_or_create(
+        city=town.city, defaults={"last_refresh_at": datetime(2026, 11, 20, 8, 0, tzinfo=UTC)}
+    )
+    refreshed = _content(deputy.get(url))
+    assert refreshed != with_target
+    assert "۱۲٫۳" in refreshed or "12.3" in refreshed

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import models
 
+from mahalat.answer_cache import place_changed
 from mahalat.audit.context import current_request_id
 from mahalat.audit.models import Event
 
@@ -54,6 +55,7 @@ def event_record(
     if neighborhood_id is None:
         neighborhood_id = getattr(obj, "neighborhood_id", None)
     actor_user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+    place_changed(city_id=city_id, district_id=district_id, neighborhood_id=neighborhood_id)
     return Event.objects.create(
         actor=actor_user,
         action=action,

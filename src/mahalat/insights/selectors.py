@@ -110,7 +110,10 @@ def places_of(*, city_id: int, kind: str, district_id: int | None = None) -> dic
         qs = qs.filter(district_id=district_id)
     elif district_id is not None and kind == ScopeKind.DISTRICT:
         qs = qs.filter(pk=district_id)
-    return {row.pk: _place(kind, row) for row in qs.order_by("pk")}
+    # Only what a Place holds: a neighborhood row also carries its boundary and profile.
+    own = {f.attname for f in model._meta.concrete_fields}  # type: ignore[attr-defined]
+    fields = [f for f in ("id", "slug", "name", "name_en", "city_id", "district_id", "area_id") if f in own]
+    return {row.pk: _place(kind, row) for row in qs.only(*fields).order_by("pk")}
 
 
 # --- targets and series ---------------------------------------------------------------------------------
@@ -287,6 +290,15 @@ def indicator_series(
 def last_refresh(city_id: int) -> datetime | None:
     """When the city's values were last brought up to date: the freshness shown with them."""
     return RefreshState.objects.filter(city_id=city_id).values_list("last_refresh_at", flat=True).first()
+
+
+def values_stamp(*, city_id: int) -> tuple[datetime | None, datetime | None, int]:
+    """What a dashboard's content depends on: the last refresh, the last change to a target line and
+    the number of target versions (two small queries). Content kept under an older stamp is stale."""
+    targets = IndicatorTarget.objects.filter(city_id=city_id).aggregate(
+        changed=models.Max("updated_at"), versions=models.Count("pk")
+    )
+    return last_refresh(city_id), targets["changed"], targets["versions"]
 
 
 # --- early warnings -------------------------------------------------------------------------------------

@@ -2,20 +2,30 @@
 any of their tables as CSV or XLSX with the same GET parameters as the page.
 
 Thin: every table comes from `insights.tables`, built once and rendered or exported as is. Each page
-reads a fixed number of queries, from pre-computed indicator rows only.
+reads a fixed number of queries, from pre-computed indicator rows only. Those rows change only when
+the indicators are refreshed or a target is set, so a page's content is rendered once per refresh and
+kept in the cache under a key that holds both moments (`_body`); what can change at any time (the
+circulars not yet acknowledged, the reader's own menu) is read on every request.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -26,7 +36,7 @@ from mahalat.insights.dashboard_selectors import latest_month, pending_acknowled
 from mahalat.insights.exporting import table_export_response
 from mahalat.insights.forms_dashboards import DashboardForm
 from mahalat.insights.periods import month_label, month_text
-from mahalat.insights.selectors import last_refresh, places_of
+from mahalat.insights.selectors import places_of, values_stamp
 from mahalat.territory.models import City, District, Neighborhood
 
 CITY_TABLES = ("comparison", "map", "trend", "warnings", "agencies")
@@ -175,7 +185,7 @@ def _report_links(page: Page, table: tables.DashboardTable) -> list[list[tuple[s
     ]
 
 
-def _context(request: HttpRequest, page: Page) -> dict[str, Any]:
+def _context(request: HttpRequest, page: Page, *, refreshed_at: datetime | None) -> dict[str, Any]:
     q = page.query
     context: dict[str, Any] = {
         "page": page,
@@ -184,7 +194,8 @@ def _context(request: HttpRequest, page: Page) -> dict[str, Any]:
         "month_text": month_text(q.month),
         "month_label": month_label(q.month),
         "export_query": _export_query(page),
-        "refreshed_at": last_refresh(q.city.pk),
+        "refreshed_at": refreshed_at,
+        "district": q.district,
     }
     if "map" in page.table_keys:
         found = tables.map_data(q)
@@ -209,11 +220,50 @@ def _context(request: HttpRequest, page: Page) -> dict[str, Any]:
         context["agencies_table"] = shown("agencies", tables.agencies_table(q))
     if "neighborhood" in page.table_keys:
         context["neighborhood_table"] = shown("neighborhood", tables.neighborhood_table(q))
+    return context
+
+
+def _body(request: HttpRequest, page: Page) -> str:
+    """The page's content from the pre-computed rows, rendered once per refresh and target change."""
+    q = page.query
+    refreshed_at, targets_changed_at, targets = values_stamp(city_id=q.city.pk)
+    template = f"insights/_{page.kind}_body.html"
+    seconds = settings.ANSWER_CACHE_SECONDS
+    if not seconds:
+        return render_to_string(template, _context(request, page, refreshed_at=refreshed_at), request)
+    parts = [
+        page.kind,
+        translation.get_language(),
+        request.get_full_path(),
+        q.city.pk,
+        q.indicator.code,
+        month_text(q.month),
+        q.map_kind,
+        q.district.pk if q.district else "",
+        q.neighborhood.pk if q.neighborhood else "",
+        q.internal,
+        q.all_warnings,
+        ",".join(page.table_keys),
+        refreshed_at.isoformat() if refreshed_at else "",
+        targets_changed_at.isoformat() if targets_changed_at else "",
+        targets,
+    ]
+    key = "dashboard:" + hashlib.sha256("|".join(map(str, parts)).encode()).hexdigest()
+    body = cache.get(key)
+    if body is None:
+        body = render_to_string(template, _context(request, page, refreshed_at=refreshed_at), request)
+        cache.set(key, body, seconds)
+    return mark_safe(body)  # rendered by our own template, escaped there
+
+
+def _render(request: HttpRequest, page: Page, template: str) -> HttpResponse:
+    q = page.query
+    context: dict[str, Any] = {"page": page, "q": q, "district": q.district, "body": _body(request, page)}
     if page.kind != "neighborhood":
         context["circulars"] = pending_acknowledgements(
             city_id=q.city.pk, district_id=q.district.pk if q.district else None, limit=CIRCULARS_SHOWN
         )
-    return context
+    return render(request, template, context)
 
 
 def _chart(q: tables.DashboardContext, trend: tables.DashboardTable) -> dict[str, Any]:
@@ -243,24 +293,19 @@ def _login_first(request: HttpRequest) -> HttpResponse | None:
 def city_dashboard(request: HttpRequest) -> HttpResponse:
     if (redirect := _login_first(request)) is not None:
         return redirect
-    page = city_page(request)
-    return render(request, "insights/dashboard_city.html", _context(request, page))
+    return _render(request, city_page(request), "insights/dashboard_city.html")
 
 
 @require_GET
 def district_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
     if (redirect := _login_first(request)) is not None:
         return redirect
-    page = district_page(request, slug)
-    context = _context(request, page)
-    context["district"] = page.query.district
-    return render(request, "insights/dashboard_district.html", context)
+    return _render(request, district_page(request, slug), "insights/dashboard_district.html")
 
 
 @require_GET
 def neighborhood_dashboard(request: HttpRequest, slug: str) -> HttpResponse:
-    page = neighborhood_page(request, slug)
-    return render(request, "insights/dashboard_neighborhood.html", _context(request, page))
+    return _render(request, neighborhood_page(request, slug), "insights/dashboard_neighborhood.html")
 
 
 @require_GET

@@ -141,15 +141,21 @@ def _public_reports(neighborhood: Neighborhood) -> Any:
     )
 
 
-def _point(report: Report, *, solved: bool) -> dict[str, Any]:
-    return {
-        "lat": report.lat,
-        "lng": report.lng,
-        "code": report.tracking_code,
-        "state": str(report.get_state_display()),
-        "solved": solved,
-        "url": reverse("portal:report", args=[report.tracking_code]),
-    }
+def _points(reports: list[Report], *, solved: bool) -> list[dict[str, Any]]:
+    """The map's points; state names and the link pattern are worked out once, not per point."""
+    states = {value: str(label) for value, label in ReportState.choices}
+    url = reverse("portal:report", args=["CODE"])
+    return [
+        {
+            "lat": report.lat,
+            "lng": report.lng,
+            "code": report.tracking_code,
+            "state": states.get(report.state, report.state),
+            "solved": solved,
+            "url": url.replace("CODE", report.tracking_code),
+        }
+        for report in reports
+    ]
 
 
 def _outline(neighborhood: Neighborhood) -> dict[str, Any]:
@@ -179,9 +185,7 @@ def reports_section(*, neighborhood: Neighborhood, now: Any = None) -> ReportsSe
         base.filter(state__in=OPEN_STATES).order_by("-submitted_at", "-id")[:MAP_POINTS_LIMIT]
     )
     solved_reports = list(base.filter(solved_q).order_by("-resolved_at", "-id")[:MAP_POINTS_LIMIT])
-    points = [_point(r, solved=False) for r in open_reports] + [
-        _point(r, solved=True) for r in solved_reports
-    ]
+    points = _points(open_reports, solved=False) + _points(solved_reports, solved=True)
     return ReportsSection(
         open_reports=open_reports[:REPORTS_LISTED],
         solved_reports=solved_reports[:REPORTS_LISTED],
