@@ -160,6 +160,8 @@ if REDIS_URL:
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "mahalat"),
         }
     }
+    # A signed-in request reads its session from Redis, and the database only when Redis lost it.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 elif MAHALAT_ENV == "test":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "mahalat"}}
 else:

@@ -14,7 +14,7 @@ from mahalat.reports.models import Report, ReportState
 from mahalat.reports.selectors import ReportFilters, report_get, report_list
 from mahalat.reports.services import report_submit, report_transition
 from mahalat.territory.locate import locate, validate_coordinates
-from mahalat.territory.models import City
+from mahalat.territory.models import City, unit_bulk
 
 router = Router(tags=["reports"])
 
@@ -103,9 +103,13 @@ def create_report(request: HttpRequest, payload: ReportIn) -> Status[dict[str, o
 
 
 def _reload(report: Report) -> Report:
-    return Report.objects.select_related(
-        "category", "neighborhood", "area", "district", "handler_agency", "reporter"
-    ).get(pk=report.pk)
+    return (
+        Report.objects.select_related(
+            "category", "neighborhood", "area", "district", "handler_agency", "reporter"
+        )
+        .defer(*unit_bulk("neighborhood", "area", "district"))
+        .get(pk=report.pk)
+    )
 
 
 @router.get(

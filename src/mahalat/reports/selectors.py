@@ -16,6 +16,7 @@ from mahalat.accounts.models import COUNCIL_ROLES, DISTRICT_ROLES, Role
 from mahalat.accounts.rules import held_roles
 from mahalat.persian.text import search_key
 from mahalat.reports.models import OPEN_STATES, Category, Report, ReportState, ReportTransition
+from mahalat.territory.models import unit_bulk
 
 _CITY_READERS = {Role.ADMINISTRATOR, Role.DEPUTY, Role.CITY_COUNCIL}
 
@@ -61,6 +62,7 @@ def report_list(*, user: Any, filters: ReportFilters) -> QuerySet[Report]:
     qs = (
         Report.objects.filter(visibility_q(user=user))
         .select_related("category", "neighborhood", "area", "district", "handler_agency", "reporter")
+        .defer(*unit_bulk("neighborhood", "area", "district"))
         .order_by("-submitted_at", "-id")
     )
     if filters.state:

@@ -12,6 +12,18 @@ from mahalat.persian.text import localized_name
 from mahalat.territory.scope import Scope
 
 
+def unit_bulk(*relations: str) -> list[str]:
+    """The paths to defer when rows of another model bring territory units along (`select_related`):
+    boundaries and a neighborhood's profile texts, which no list or API answer about those rows shows,
+    and which make a row of a report list several kilobytes heavier."""
+    heavy = ["boundary"]
+    paths = []
+    for relation in relations:
+        fields = heavy + (list(Neighborhood.PROFILE_FIELDS) if relation.endswith("neighborhood") else [])
+        paths.extend(f"{relation}__{field}" for field in fields)
+    return paths
+
+
 class TerritoryUnit(models.Model):
     name = models.CharField(_("name (Persian)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120)

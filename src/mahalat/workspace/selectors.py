@@ -17,7 +17,7 @@ from mahalat.accounts.models import Role, RoleAssignment, User
 from mahalat.accounts.rules import has_permission
 from mahalat.audit.selectors import events_visible_to
 from mahalat.referrals.models import OPEN_REFERRAL_STATES, Referral, ReferralEscalation
-from mahalat.territory.models import Area, District, Neighborhood
+from mahalat.territory.models import Area, District, Neighborhood, unit_bulk
 from mahalat.territory.selectors import district_tree
 
 CITIZEN = "citizen"
@@ -69,6 +69,7 @@ def active_assignments(*, user: Any) -> list[RoleAssignment]:
             RoleAssignment.objects.active()
             .filter(user_id=user.pk)
             .select_related("city", "district", "area", "neighborhood", "agency")
+            .defer(*unit_bulk("city", "district", "area", "neighborhood"))
         )
         cached.sort(key=lambda a: (ROLE_ORDER.index(a.role), a.pk))
         user._mahalat_assignments = cached
