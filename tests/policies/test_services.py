@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -24,6 +24,7 @@ from mahalat.policies.services import (
     policy_save,
     policy_withdraw,
 )
+from mahalat.worktime.calendar import TEHRAN, local_date
 from tests.policies.conftest import draft, pdf, published, today
 
 RULE = {
@@ -132,7 +133,8 @@ def test_reminders_once_a_day_per_unacknowledged_district(town: Any) -> None:
     fresh = published(town, title="تازه")  # published now: not yet due
     assert fresh.pk
 
-    now = timezone.now()
+    # Noon in Tehran today, so that "an hour later" is the same day whenever the test runs.
+    now = datetime.combine(local_date(timezone.now()), time(12), tzinfo=TEHRAN)
     first = policies_remind_unacknowledged(now=now)
     assert first.districts == 1  # d2 only: d1 acknowledged, the fresh one is not due
     assert _in_app("policies.policy.reminder") == {town.people["other_district_officer"].pk}
