@@ -44,7 +44,7 @@ from mahalat.reports.models import (
 )
 from mahalat.reports.workflow import TRANSITIONS
 from mahalat.territory.locate import locate, validate_coordinates
-from mahalat.territory.models import City, Neighborhood
+from mahalat.territory.models import City, Neighborhood, unit_bulk
 from mahalat.territory.selectors import neighborhood_named_in
 from mahalat.worktime.calendar import load_calendar, local_date
 
@@ -269,8 +269,10 @@ def report_submit(
         if found is None or found.city.id != city.pk:
             errors["location"] = [_("This point is outside every neighborhood of the city.")]
         else:
-            neighborhood = Neighborhood.objects.select_related("area", "district").get(
-                pk=found.neighborhood.id
+            neighborhood = (
+                Neighborhood.objects.select_related("area", "district")
+                .defer("boundary", *Neighborhood.PROFILE_FIELDS, *unit_bulk("area", "district"))
+                .get(pk=found.neighborhood.id)
             )
 
     reporter_phone = ""
@@ -292,8 +294,9 @@ def report_submit(
     calendar = load_calendar(city_id=city.pk, first_day=local_date(now))  # once for the three deadlines
     report = Report(
         city=city,
-        district_id=neighborhood.district_id,
-        area_id=neighborhood.area_id,
+        # The loaded rows rather than their ids, so that whoever shows the new report needs no query.
+        district=neighborhood.district,
+        area=neighborhood.area,
         neighborhood=neighborhood,
         category=category,
         kind=kind,

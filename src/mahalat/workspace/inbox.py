@@ -53,7 +53,7 @@ from mahalat.reports.models import (
 from mahalat.reports.selectors import ReportFilters, report_list
 from mahalat.reports.services import report_transition
 from mahalat.reports.workflow import TRANSITIONS, allowed_targets
-from mahalat.territory.models import Neighborhood
+from mahalat.territory.models import Neighborhood, unit_bulk
 from mahalat.workspace.inbox_forms import (
     SORT_DEADLINE,
     SORT_NEWEST,
@@ -173,6 +173,9 @@ def _report_or_404(access: InboxAccess, user: Any, tracking_code: str) -> Report
         _inbox_reports(access, user, ReportFilters())
         .filter(tracking_code=tracking_code)
         .select_related("duplicate_of")
+        # The page's map draws the neighborhood's outline, which the lists leave unloaded.
+        .defer(None)
+        .defer(*unit_bulk("area", "district"))
         .first()
     )
     if report is None:
