@@ -555,8 +555,9 @@ def make_reports(town: Town, count: int) -> list[Report]:
     return Report.objects.bulk_create(rows)
 
 
-# Session, user, roles, neighborhoods, categories, count, rows, calendar (2), navigation (2).
-LIST_QUERIES = 11
+# Session, user, roles, neighborhoods, categories, count, the page's ids, its rows, calendar (2),
+# navigation (2).
+LIST_QUERIES = 12
 
 
 @pytest.mark.parametrize("view", ["list", "map"])
