@@ -102,8 +102,12 @@ def _report_list_places(request: HttpRequest) -> list[str] | None:
 
 Rule = Callable[[HttpRequest, dict[str, Any]], list[str] | None]
 RULES: dict[str, Rule] = {
-    "portal:neighborhood": lambda request, kwargs: _neighborhood_places(kwargs["slug"]),
-    "portal:report": lambda request, kwargs: _report_places(kwargs["tracking_code"]),
+    # The pages take no query: one with a query (a tracking parameter, anything) is rendered, not kept,
+    # so that made-up queries cannot fill the cache with copies of a page.
+    "portal:neighborhood": lambda request, kwargs: (
+        None if request.GET else _neighborhood_places(kwargs["slug"])
+    ),
+    "portal:report": lambda request, kwargs: None if request.GET else _report_places(kwargs["tracking_code"]),
     "api-v1:create_report": lambda request, kwargs: _report_list_places(request),  # GET is the list
     "open311:requests": lambda request, kwargs: [EVERYTHING],
     "open311:request": lambda request, kwargs: _report_places(kwargs["service_request_id"]),

@@ -137,6 +137,18 @@ def test_an_answer_that_sets_a_cookie_or_fails_is_not_kept(town: Town) -> None:
     assert [k for k in cache._cache if "answer:" in k] == []  # type: ignore[attr-defined]
 
 
+def test_a_page_asked_for_with_a_query_is_rendered_not_kept(
+    town: Town, django_capture_on_commit_callbacks: Any
+) -> None:
+    _submit(town, town.P1, "چراغ کوچه خاموش است", django_capture_on_commit_callbacks)
+    url = reverse("portal:neighborhood", args=[town.n1.slug])
+    for n in range(3):
+        _get(Client(), f"{url}?utm_source={n}")
+    assert [k for k in cache._cache if "answer:" in k] == []  # type: ignore[attr-defined]
+    _get(Client(), url)
+    assert len([k for k in cache._cache if "answer:" in k]) == 1  # type: ignore[attr-defined]
+
+
 def test_the_language_switch_works_without_a_token(town: Town) -> None:
     client = Client(enforce_csrf_checks=True)
     response = client.post(reverse("set_language"), {"language": "en", "next": "/"})
