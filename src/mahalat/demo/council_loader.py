@@ -50,8 +50,7 @@ import sys
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -132,6 +131,7 @@ from mahalat.resolutions.models import (
     ResolutionTransition,
     ResponsibleKind,
 )
+from mahalat.scale.writer import dates_as_given
 from mahalat.territory.models import City, District, Neighborhood
 from mahalat.worktime.calendar import TEHRAN, local_date
 
@@ -193,22 +193,6 @@ class DemoCouncilsSummary:
     ballots: int
     applications: int
     seconds: float
-
-
-@contextmanager
-def _historical_dates() -> Iterator[None]:
-    """Let the load write the dates of a year of history into `auto_now`/`auto_now_add` fields."""
-    saved: list[tuple[models.DateTimeField, bool, bool]] = []
-    for model in _DATED_MODELS:
-        for f in model._meta.concrete_fields:
-            if isinstance(f, models.DateTimeField) and (f.auto_now or f.auto_now_add):
-                saved.append((f, f.auto_now, f.auto_now_add))
-                f.auto_now = f.auto_now_add = False
-    try:
-        yield
-    finally:
-        for f, auto_now, auto_now_add in saved:
-            f.auto_now, f.auto_now_add = auto_now, auto_now_add
 
 
 def _at(day: date, hour: int = 10, minute: int = 0) -> datetime:
@@ -1612,7 +1596,8 @@ def demo_councils_load(*, seed: int = DEFAULT_SEED, progress: bool = True) -> De
     with transaction.atomic():
         builder = _Builder(city=city, seed=seed, now=timezone.now(), progress=progress)
         builder.prepare()  # through the services, with the clock's own dates
-        with _historical_dates():
+        # The load writes the dates of a year of history into `auto_now`/`auto_now_add` fields.
+        with dates_as_given(list(_DATED_MODELS)):
             builder.build()
         summary = _summary(city, created=True, users_created=builder.users_created, started=started)
         event_record(
